@@ -1,0 +1,108 @@
+/**
+ * The inventory's tables, in one file (drizzle-kit cannot follow schema split across imports).
+ * Times are ISO-8601 UTC text unless the name ends in Ms (Unix milliseconds, used where the
+ * kiosk compares against its clock). Secrets are only ever stored sealed (see seedVault.ts).
+ */
+import { sql } from 'drizzle-orm';
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Key/value facts about this home: desk id, the key check value, schema notes. */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export const TOKEN_STATUSES = ['in-stock', 'assigned', 'exported', 'uploaded', 'revoked'] as const;
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+export const imports = sqliteTable('imports', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  fileName: text('file_name').notNull(),
+  fileSize: integer('file_size').notNull(),
+  sha256: text('sha256').notNull(),
+  format: text('format').notNull(),
+  added: integer('added').notNull(),
+  alreadyPresent: integer('already_present').notNull(),
+  rejected: integer('rejected').notNull(),
+  skipped: integer('skipped').notNull(),
+  importedAt: text('imported_at').notNull(),
+  importedBy: text('imported_by').notNull(),
+}, (t) => [uniqueIndex('imports_sha256_unique').on(t.sha256)]);
+
+export const tokens = sqliteTable('tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  serial: text('serial').notNull(),
+  /** nonce || AES-256-GCM ciphertext || tag; null once purged after upload. */
+  sealedSecret: blob('sealed_secret', { mode: 'buffer' }),
+  algorithm: text('algorithm', { enum: ['SHA1', 'SHA256', 'SHA512'] }).notNull(),
+  digits: integer('digits').notNull(),
+  period: integer('period').notNull(),
+  manufacturer: text('manufacturer').notNull(),
+  model: text('model').notNull(),
+  status: text('status', { enum: TOKEN_STATUSES }).notNull().default('in-stock'),
+  lastAcceptedStep: integer('last_accepted_step'),
+  failedAttempts: integer('failed_attempts').notNull().default(0),
+  lockedUntilMs: integer('locked_until_ms'),
+  /** Clock offset in steps: as stated by the seed file, then as measured at the desk. */
+  driftSteps: integer('drift_steps').notNull().default(0),
+  /** A UPN named by the seed file; the desk still has to verify a code. */
+  preassignedUpn: text('preassigned_upn'),
+  importId: integer('import_id').notNull().references(() => imports.id),
+  secretPurgedAt: text('secret_purged_at'),
+}, (t) => [uniqueIndex('tokens_serial_unique').on(t.serial), index('tokens_status').on(t.status)]);
+
+export const BATCH_STATUSES = ['exported', 'uploaded', 'void'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+export const batches = sqliteTable('batches', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Human-facing id, unique across desks: <desk>-<yyyymmdd>-<n>. */
+  name: text('name').notNull(),
+  deskId: text('desk_id').notNull(),
+  format: text('format').notNull(),
+  fileName: text('file_name').notNull(),
+  rowCount: integer('row_count').notNull(),
+  sha256: text('sha256').notNull(),
+  status: text('status', { enum: BATCH_STATUSES }).notNull().default('exported'),
+  createdAt: text('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+  uploadedAt: text('uploaded_at'),
+  voidedAt: text('voided_at'),
+  voidReason: text('void_reason'),
+}, (t) => [uniqueIndex('batches_name_unique').on(t.name)]);
+
+export const assignments = sqliteTable('assignments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  tokenId: integer('token_id').notNull().references(() => tokens.id),
+  upn: text('upn').notNull(),
+  displayName: text('display_name').notNull(),
+  verifiedAt: text('verified_at').notNull(),
+  offsetSteps: integer('offset_steps').notNull(),
+  assignedBy: text('assigned_by').notNull(),
+  deskId: text('desk_id').notNull(),
+  batchId: integer('batch_id').references(() => batches.id),
+  undoneAt: text('undone_at'),
+  undoneBy: text('undone_by'),
+  undoReason: text('undo_reason'),
+}, (t) => [
+  // A token has at most one live assignment; undone ones stay for the record.
+  uniqueIndex('assignments_live_token').on(t.tokenId).where(sql`undone_at IS NULL`),
+  index('assignments_upn').on(t.upn),
+  index('assignments_batch').on(t.batchId),
+]);
+
+/**
+ * Append-only, hash-chained: hash = sha256(prevHash + canonical row). Triggers (a custom
+ * migration) refuse UPDATE and DELETE; `audit verify` finds edits made behind SQLite's back.
+ */
+export const auditLog = sqliteTable('audit_log', {
+  seq: integer('seq').primaryKey(),
+  at: text('at').notNull(),
+  actor: text('actor').notNull(),
+  deskId: text('desk_id').notNull(),
+  action: text('action').notNull(),
+  /** JSON object: serial, upn, batch, counts, reasons. Never a secret or a code. */
+  subject: text('subject').notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});

@@ -1,0 +1,65 @@
+/**
+ * Seeds at rest: AES-256-GCM with a random 96-bit nonce per row and the serial as associated data,
+ * so a sealed secret moved to another token's row fails to open instead of minting that token's
+ * codes. Layout of a sealed value: nonce (12) || ciphertext || tag (16).
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Refusal } from '../core/errors.js';
+
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const AAD_PREFIX = 'tokendesk/seed/v1/';
+
+export class SeedVault {
+  readonly #key: Buffer;
+
+  constructor(dataKey: Uint8Array) {
+    if (dataKey.byteLength !== 32) throw new Error('the data key must be 32 bytes');
+    this.#key = Buffer.from(dataKey);
+  }
+
+  seal(serial: string, secret: Uint8Array): Buffer {
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, nonce);
+    cipher.setAAD(Buffer.from(AAD_PREFIX + serial, 'utf8'));
+    const body = cipher.update(secret);
+    cipher.final();
+    return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+  }
+
+  open(serial: string, sealed: Uint8Array): Uint8Array {
+    const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+    if (bytes.length < NONCE_BYTES + TAG_BYTES) throw sealedDamaged(serial);
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, bytes.subarray(0, NONCE_BYTES));
+    decipher.setAAD(Buffer.from(AAD_PREFIX + serial, 'utf8'));
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    try {
+      const body = decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES));
+      decipher.final();
+      return new Uint8Array(body);
+    } catch {
+      throw sealedDamaged(serial);
+    }
+  }
+
+  /** A value sealed with this key that proves, later, that a key file belongs to this database. */
+  keyCheck(): string {
+    return this.seal('key-check', Buffer.from('tokendesk key check')).toString('base64');
+  }
+
+  matchesKeyCheck(check: string): boolean {
+    try {
+      this.open('key-check', Buffer.from(check, 'base64'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function sealedDamaged(serial: string): Refusal {
+  return new Refusal(
+    'seed-unreadable',
+    `the stored seed of token ${serial} cannot be decrypted with this home's key (damaged row, or a row copied from another home)`,
+  );
+}
