@@ -1,0 +1,217 @@
+/**
+ * Entra ID OATH token CSV ("Azure MFA CSV"): the file vendors ship with the UPN column empty, and
+ * the file tokendesk hands back with the UPNs filled in for the admin centre upload.
+ *
+ *   upn,serial number,secret key,time interval,manufacturer,model
+ *
+ * Entra's rules (DESIGN.md section 2): Base32 secrets, 30 or 60 s, TOTP, 6 digits, SHA-1 only.
+ */
+import { normaliseUpn, upnProblem } from '../core/identity.js';
+import { encodeBase32 } from '../core/secretCodec.js';
+import { csvCell, readCsvRecords } from './csv.js';
+import type { CsvRecord } from './csv.js';
+import {
+  SerialsSeen,
+  WarningTally,
+  checkSerial,
+  describeWhere,
+  hasControlCharacters,
+  noteHashLength,
+  readSecret,
+} from './seedRules.js';
+import { headLines, splitSimpleCsvLine } from './sniff.js';
+import { SeedFileError } from './types.js';
+import type { BatchExporter, BatchRow, ByteSource, ParseOptions, ParseResult, SeedImporter, SeedRecord } from './types.js';
+
+export const ENTRA_CSV_COLUMNS = ['upn', 'serial number', 'secret key', 'time interval', 'manufacturer', 'model'] as const;
+type EntraColumn = (typeof ENTRA_CSV_COLUMNS)[number];
+export const ENTRA_CSV_HEADER = ENTRA_CSV_COLUMNS.join(',');
+
+/** Entra's limit on the secret, in Base32 characters. */
+export const ENTRA_MAX_SECRET_CHARS = 128;
+
+/** Header names compare case-insensitively, trimmed; "timeinterval" is an older spelling Microsoft used. */
+function columnName(cell: string): string {
+  const name = cell.trim().toLowerCase().replace(/\s+/g, ' ');
+  return name === 'timeinterval' ? 'time interval' : name;
+}
+
+/** Where each Entra column is in this file, or null when the cells are not the Entra header. */
+function headerPositions(cells: readonly string[]): Record<EntraColumn, number> | { missing: string[] } {
+  const names = cells.map(columnName);
+  const positions = {} as Record<EntraColumn, number>;
+  const missing: string[] = [];
+  for (const column of ENTRA_CSV_COLUMNS) {
+    const index = names.indexOf(column);
+    if (index === -1 || names.lastIndexOf(column) !== index) missing.push(column);
+    else positions[column] = index;
+  }
+  if (missing.length > 0 || names.length !== ENTRA_CSV_COLUMNS.length) return { missing };
+  return positions;
+}
+
+function wrongHeader(record: CsvRecord, missing: string[]): SeedFileError {
+  // Never echo the line: a file without a header starts with a row holding a secret.
+  const detail = missing.length > 0 ? `missing: ${missing.join(', ')}` : `it has ${record.cells.length} columns, not 6`;
+  return new SeedFileError(
+    `Line ${record.line} is not the Entra CSV header (${detail}). The file must start with the line ` +
+      `"${ENTRA_CSV_HEADER}".`,
+    { line: record.line },
+  );
+}
+
+export async function parseEntraCsv(source: ByteSource, options: ParseOptions = {}): Promise<ParseResult> {
+  const result: ParseResult = { format: 'entra-csv', records: [], rejects: [], skipped: [], warnings: [] };
+  const algorithm = options.hash ?? 'SHA1';
+  const encoding = options.secretEncoding ?? 'auto';
+  const serials = new SerialsSeen();
+  const tally = new WarningTally();
+  let columns: Record<EntraColumn, number> | null = null;
+
+  const records = readCsvRecords(source, { kind: 'Entra CSV', warnings: result.warnings, onProgress: options.onProgress });
+  for await (const record of records) {
+    if (columns === null) {
+      const positions = headerPositions(record.cells);
+      if ('missing' in positions || record.problem) throw wrongHeader(record, 'missing' in positions ? positions.missing : []);
+      columns = positions;
+      continue;
+    }
+    if (record.cells.every((cell) => cell.trim() === '')) continue; // ",,,,," rows Excel leaves at the end
+    const outcome = readRow(record, columns, { algorithm, encoding, serials, tally });
+    if ('reason' in outcome) result.rejects.push(outcome);
+    else result.records.push(outcome);
+  }
+  if (columns === null) {
+    throw new SeedFileError(`The file is empty: an Entra CSV starts with the header "${ENTRA_CSV_HEADER}".`);
+  }
+  tally.flushInto(result.warnings);
+  return result;
+}
+
+interface RowContext {
+  algorithm: SeedRecord['algorithm'];
+  encoding: NonNullable<ParseOptions['secretEncoding']>;
+  serials: SerialsSeen;
+  tally: WarningTally;
+}
+
+function readRow(
+  record: CsvRecord,
+  columns: Record<EntraColumn, number>,
+  context: RowContext,
+): SeedRecord | { where: { line: number }; serial?: string; reason: string } {
+  const where = { line: record.line };
+  if (record.problem) return { where, reason: record.problem };
+  if (record.cells.length !== ENTRA_CSV_COLUMNS.length) {
+    return { where, reason: `the row has ${record.cells.length} cells; an Entra CSV row has 6 (a comma inside an unquoted cell?)` };
+  }
+  const cell = (column: EntraColumn) => (record.cells[columns[column]] ?? '').trim();
+
+  const serial = checkSerial(cell('serial number'));
+  if (!serial.ok) return { where, reason: serial.problem };
+  const first = context.serials.earlier(serial.value, where);
+  if (first) return { where, serial: serial.value, reason: `serial ${serial.value} already appears on ${describeWhere(first)}` };
+  const reject = (reason: string) => ({ where, serial: serial.value, reason });
+
+  const secret = readSecret(cell('secret key'), context.encoding);
+  if (!secret.ok) return reject(secret.problem);
+  if (secret.value.readAs === 'hex' && context.encoding === 'auto') {
+    context.tally.note('hex', where, (count, firstHex) =>
+      `${count} secret(s) are not Base32 but are hex, and were read as hex (first: ${describeWhere(firstHex)}). ` +
+        'If that is wrong, import again with --secret-encoding base32.',
+    );
+  }
+  noteHashLength(context.tally, secret.value.secret, context.algorithm, where);
+
+  const interval = cell('time interval');
+  if (interval === '') return reject('the time interval is missing');
+  if (interval !== '30' && interval !== '60') {
+    const shown = /^\d{1,6}$/.test(interval) ? `${interval} seconds` : 'not a number of seconds';
+    return reject(`the time interval is ${shown}; Entra takes 30 or 60`);
+  }
+
+  let upn: string | undefined;
+  const rawUpn = cell('upn');
+  if (rawUpn !== '') {
+    const problem = upnProblem(rawUpn);
+    if (problem !== null) return reject(`UPN: ${problem}`);
+    upn = normaliseUpn(rawUpn);
+  }
+  const manufacturer = cell('manufacturer');
+  const model = cell('model');
+  if (hasControlCharacters(manufacturer) || hasControlCharacters(model)) {
+    return reject('the manufacturer or model has control characters');
+  }
+
+  const seed: SeedRecord = {
+    serial: serial.value,
+    secret: secret.value.secret,
+    algorithm: context.algorithm,
+    digits: 6,
+    period: Number(interval),
+    manufacturer,
+    model,
+    where,
+  };
+  if (upn !== undefined) seed.upn = upn;
+  return seed;
+}
+
+export const entraCsvImporter: SeedImporter = {
+  format: 'entra-csv',
+  sniff(head: Uint8Array): boolean {
+    const firstLine = headLines(head, 1)[0] ?? '';
+    return !('missing' in headerPositions(splitSimpleCsvLine(firstLine)));
+  },
+  parse: parseEntraCsv,
+};
+
+/* ---------------------------------------------------------------- export */
+
+/**
+ * Line ends: LF. Microsoft shows this file only as an inline example on learn.microsoft.com
+ * ("Upload hardware OATH tokens in CSV format"); there is no sample file whose bytes say CRLF or LF,
+ * so we write LF (plain UTF-8, no BOM, quotes only where a cell needs them). If an upload ever
+ * refuses LF, this constant is the one place to change.
+ */
+const LINE_END = '\n';
+
+function whyEntraCannotTake(row: BatchRow): string | null {
+  // Only SHA-256 has another way in (Graph); for the rest, say that no Entra upload takes them.
+  if (row.algorithm === 'SHA256') return 'it uses SHA-256; Entra CSV takes SHA-1 only: export this token with --format graph-json instead';
+  if (row.algorithm === 'SHA512') return 'it uses SHA-512; Entra takes SHA-1 (CSV) or SHA-256 (graph-json), so no Entra upload can carry it';
+  if (row.digits !== 6) return `it shows ${row.digits}-digit codes; Entra takes 6-digit tokens only, in CSV and in graph-json alike`;
+  if (row.period !== 30 && row.period !== 60) return `its time step is ${row.period} s; Entra takes 30 or 60 s, in CSV and in graph-json alike`;
+  if (row.upn.trim() === '') return 'it has no UPN; every row of an Entra CSV upload needs one';
+  if (encodeBase32(row.secret).length > ENTRA_MAX_SECRET_CHARS) {
+    return `its secret is longer than Entra's limit of ${ENTRA_MAX_SECRET_CHARS} Base32 characters`;
+  }
+  return null;
+}
+
+export const entraCsvExporter: BatchExporter = {
+  format: 'entra-csv',
+  fileExtension: 'csv',
+  unsupported(rows) {
+    const refused: Array<{ serial: string; reason: string }> = [];
+    for (const row of rows) {
+      const reason = whyEntraCannotTake(row);
+      if (reason !== null) refused.push({ serial: row.serial, reason });
+    }
+    return refused;
+  },
+  render(rows) {
+    const refused = entraCsvExporter.unsupported(rows);
+    if (refused.length > 0) {
+      // Callers check unsupported() first; writing a row Entra rejects would be worse than failing.
+      throw new Error(`Entra CSV cannot carry ${refused.length} of these rows (first: serial ${refused[0]!.serial})`);
+    }
+    const lines = [ENTRA_CSV_HEADER];
+    for (const row of rows) {
+      lines.push(
+        [row.upn, row.serial, encodeBase32(row.secret), String(row.period), row.manufacturer, row.model].map(csvCell).join(','),
+      );
+    }
+    return new TextEncoder().encode(lines.join(LINE_END) + LINE_END);
+  },
+};

@@ -1,0 +1,258 @@
+/**
+ * Microsoft Graph hardware OATH JSON, the way Token2 and other vendors ship it and the way the
+ * Graph bulk-create call takes it:
+ *
+ *   [ {"serialNumber", "secretKey", "manufacturer", "model", "timeIntervalInSeconds", "hashFunction"} ]
+ *   {"@context": "#$delta", "value": [ ...the same objects... ]}
+ *
+ * The importer reads the whole file: JSON cannot be taken apart item by item without a streaming
+ * JSON parser, and one token is about 250 bytes, so the 64 MB cap is room for some 250,000 tokens
+ * (far beyond one shipment) while bounding memory (parsed objects take several times the bytes).
+ */
+import { encodeBase32 } from '../core/secretCodec.js';
+import { readAllBytes } from './byteSource.js';
+import { SerialsSeen, WarningTally, checkSerial, describeWhere, hasControlCharacters, noteHashLength, readSecret } from './seedRules.js';
+import { headText } from './sniff.js';
+import { SeedFileError } from './types.js';
+import type {
+  BatchExporter,
+  BatchRow,
+  ByteSource,
+  HashAlgorithm,
+  ParseOptions,
+  ParseResult,
+  Reject,
+  SeedImporter,
+  SeedRecord,
+} from './types.js';
+
+export const MAX_GRAPH_JSON_BYTES = 64 * 1024 * 1024;
+
+export async function parseGraphJson(source: ByteSource, options: ParseOptions = {}): Promise<ParseResult> {
+  const bytes = await readAllBytes(source, {
+    maxBytes: MAX_GRAPH_JSON_BYTES,
+    what: 'This Graph JSON file',
+    onProgress: options.onProgress,
+  });
+  const document = parseDocument(bytes);
+  const items = tokenList(document);
+
+  const result: ParseResult = { format: 'graph-json', records: [], rejects: [], skipped: [], warnings: [] };
+  const serials = new SerialsSeen();
+  const tally = new WarningTally();
+  items.forEach((item, index) => {
+    const outcome = readItem(item, index, { options, serials, tally });
+    if ('reason' in outcome) result.rejects.push(outcome);
+    else result.records.push(outcome);
+  });
+  tally.flushInto(result.warnings);
+  return result;
+}
+
+function parseDocument(bytes: Uint8Array): unknown {
+  if (bytes.byteLength === 0) throw new SeedFileError('The file is empty: expected a Graph JSON array of tokens.');
+  let text: string;
+  try {
+    if (bytes.indexOf(0) !== -1) throw new Error('NUL');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new SeedFileError('This is not a text JSON file (it holds binary data). If it is zipped or GPG-encrypted, unpack it first.');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // V8's message can quote the text around the error, which may be a secret: report a line only.
+    const position = /position (\d+)/.exec(String((error as Error).message));
+    if (position) {
+      const line = text.slice(0, Number(position[1])).split('\n').length;
+      throw new SeedFileError(`The file is not valid JSON: the error is on line ${line}.`, { line });
+    }
+    throw new SeedFileError('The file is not valid JSON: it ends before the JSON is complete (cut short?).');
+  }
+}
+
+function tokenList(document: unknown): unknown[] {
+  if (Array.isArray(document)) return document;
+  if (document !== null && typeof document === 'object' && Array.isArray((document as { value?: unknown }).value)) {
+    return (document as { value: unknown[] }).value;
+  }
+  throw new SeedFileError(
+    'This JSON is not a Graph token list: expected an array of tokens, or {"@context": "#$delta", "value": [...]}.',
+  );
+}
+
+interface ItemContext {
+  options: ParseOptions;
+  serials: SerialsSeen;
+  tally: WarningTally;
+}
+
+const HASH_FUNCTIONS: Record<string, HashAlgorithm> = { hmacsha1: 'SHA1', hmacsha256: 'SHA256' };
+
+function readItem(item: unknown, index: number, context: ItemContext): SeedRecord | Reject {
+  // The key id is the element's 0-based index, as jq and the Graph batch response count them.
+  const where = { keyId: String(index) };
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    return { where, reason: `element ${index} is not a token object` };
+  }
+  const token = item as Record<string, unknown>;
+
+  let rawSerial = token.serialNumber;
+  if (typeof rawSerial === 'number' && Number.isSafeInteger(rawSerial) && rawSerial >= 0) {
+    context.tally.note('numeric-serial', where, (count, first) =>
+      `${count} serial number(s) are JSON numbers, not strings (first: ${describeWhere(first)}): ` +
+        'any leading zeros were lost before tokendesk saw them. Check them against the labels.',
+    );
+    rawSerial = String(rawSerial);
+  }
+  if (typeof rawSerial !== 'string') return { where, reason: 'serialNumber is missing or not a string' };
+  const serial = checkSerial(rawSerial);
+  if (!serial.ok) return { where, reason: serial.problem };
+  const first = context.serials.earlier(serial.value, where);
+  if (first) return { where, serial: serial.value, reason: `serial ${serial.value} already appears as element ${first.keyId}` };
+  const reject = (reason: string): Reject => ({ where, serial: serial.value, reason });
+
+  if (typeof token.secretKey !== 'string') return reject('secretKey is missing or not a string');
+  const secret = readSecret(token.secretKey, context.options.secretEncoding ?? 'auto');
+  if (!secret.ok) return reject(secret.problem);
+  if (secret.value.readAs === 'hex' && (context.options.secretEncoding ?? 'auto') === 'auto') {
+    context.tally.note('hex', where, (count, firstHex) =>
+      `${count} secretKey value(s) are not Base32 but are hex, and were read as hex (first: ${describeWhere(firstHex)}). ` +
+        'If that is wrong, import again with --secret-encoding base32.',
+    );
+  }
+
+  const period = Number(token.timeIntervalInSeconds);
+  if (token.timeIntervalInSeconds === undefined || token.timeIntervalInSeconds === null) {
+    return reject('timeIntervalInSeconds is missing');
+  }
+  if ((typeof token.timeIntervalInSeconds !== 'number' && typeof token.timeIntervalInSeconds !== 'string') || (period !== 30 && period !== 60)) {
+    return reject('timeIntervalInSeconds must be 30 or 60');
+  }
+
+  let algorithm: HashAlgorithm = context.options.hash ?? 'SHA1';
+  if (token.hashFunction !== undefined && token.hashFunction !== null) {
+    const named = typeof token.hashFunction === 'string' ? HASH_FUNCTIONS[token.hashFunction.trim().toLowerCase()] : undefined;
+    if (named === undefined) return reject('hashFunction must be hmacsha1 or hmacsha256');
+    algorithm = named;
+  }
+  noteHashLength(context.tally, secret.value.secret, algorithm, where);
+
+  const text = (name: 'manufacturer' | 'model'): string | null => {
+    const value = token[name];
+    if (value === undefined || value === null) return '';
+    return typeof value === 'string' && !hasControlCharacters(value) ? value.trim() : null;
+  };
+  const manufacturer = text('manufacturer');
+  const model = text('model');
+  if (manufacturer === null || model === null) return reject('manufacturer or model is not plain text');
+
+  return {
+    serial: serial.value,
+    secret: secret.value.secret,
+    algorithm,
+    digits: 6,
+    period,
+    manufacturer,
+    model,
+    where,
+  };
+}
+
+export const graphJsonImporter: SeedImporter = {
+  format: 'graph-json',
+  sniff(head: Uint8Array): boolean {
+    const start = headText(head).trimStart();
+    return start.startsWith('[') || start.startsWith('{');
+  },
+  parse: parseGraphJson,
+};
+
+/* ---------------------------------------------------------------- export */
+
+/**
+ * The batch file, one JSON document:
+ *
+ *   {
+ *     "@context": "#$delta",
+ *     "value": [                      <- exactly the Graph bulk-create body's list: send
+ *       {                                {"@context", "value"} (without "tokendesk") to
+ *         "@contentId": "1",             PATCH /directory/authenticationMethodDevices/hardwareOathDevices
+ *         "serialNumber", "manufacturer", "model",
+ *         "secretKey": Base32 upper case, no padding,
+ *         "timeIntervalInSeconds": 30 | 60 (integer),
+ *         "hashFunction": "hmacsha1" | "hmacsha256",
+ *         "displayName"
+ *       }
+ *     ],
+ *     "tokendesk": {                  <- not for Graph: what the admin needs for the next calls
+ *       "version": 1,
+ *       "assignments": [
+ *         {
+ *           "@contentId": "1",        <- the same id as the device above
+ *           "serialNumber",
+ *           "upn",                    <- POST /users/{upn}/authentication/hardwareOathMethods
+ *           "displayName",            <- the name for .../activate
+ *           "offsetSteps",            <- the token's measured clock offset at hand-out, in time
+ *                                        steps: compute the activation code at now + offset
+ *           "verifiedAt"
+ *         }
+ *       ]
+ *     }
+ *   }
+ *
+ * Keys are written in this order, 2-space indent, a final newline: same rows, same bytes.
+ */
+export const GRAPH_JSON_CONTEXT = '#$delta';
+
+function whyGraphCannotTake(row: BatchRow): string | null {
+  if (row.algorithm === 'SHA512') return 'it uses SHA-512; Graph takes hmacsha1 or hmacsha256 only';
+  if (row.digits !== 6) return `it shows ${row.digits}-digit codes; Graph takes 6-digit tokens only`;
+  if (row.period !== 30 && row.period !== 60) return `its time step is ${row.period} s; Graph takes 30 or 60 s`;
+  if (row.upn.trim() === '') return 'it has no UPN to assign it to';
+  return null;
+}
+
+export const graphJsonExporter: BatchExporter = {
+  format: 'graph-json',
+  fileExtension: 'json',
+  unsupported(rows) {
+    const refused: Array<{ serial: string; reason: string }> = [];
+    for (const row of rows) {
+      const reason = whyGraphCannotTake(row);
+      if (reason !== null) refused.push({ serial: row.serial, reason });
+    }
+    return refused;
+  },
+  render(rows) {
+    const refused = graphJsonExporter.unsupported(rows);
+    if (refused.length > 0) {
+      throw new Error(`Graph JSON cannot carry ${refused.length} of these rows (first: serial ${refused[0]!.serial})`);
+    }
+    const document = {
+      '@context': GRAPH_JSON_CONTEXT,
+      value: rows.map((row, index) => ({
+        '@contentId': String(index + 1),
+        serialNumber: row.serial,
+        manufacturer: row.manufacturer,
+        model: row.model,
+        secretKey: encodeBase32(row.secret),
+        timeIntervalInSeconds: Math.trunc(row.period),
+        hashFunction: row.algorithm === 'SHA256' ? 'hmacsha256' : 'hmacsha1',
+        displayName: row.displayName,
+      })),
+      tokendesk: {
+        version: 1,
+        assignments: rows.map((row, index) => ({
+          '@contentId': String(index + 1),
+          serialNumber: row.serial,
+          upn: row.upn,
+          displayName: row.displayName,
+          offsetSteps: row.offsetSteps,
+          verifiedAt: row.verifiedAt,
+        })),
+      },
+    };
+    return new TextEncoder().encode(`${JSON.stringify(document, null, 2)}\n`);
+  },
+};
