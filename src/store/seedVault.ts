@@ -3,23 +3,27 @@
  * so a sealed secret moved to another token's row fails to open instead of minting that token's
  * codes. Layout of a sealed value: nonce (12) || ciphertext || tag (16).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { Refusal } from '../core/errors.js';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const AAD_PREFIX = 'tokendesk/seed/v1/';
+/** Nonces are drawn from the CSPRNG in blocks: one syscall per 1,024 rows instead of per row. */
+const NONCE_BLOCK = 1024;
 
 export class SeedVault {
-  readonly #key: Buffer;
+  readonly #key: KeyObject;
+  #nonces = Buffer.alloc(0);
+  #nextNonce = 0;
 
   constructor(dataKey: Uint8Array) {
     if (dataKey.byteLength !== 32) throw new Error('the data key must be 32 bytes');
-    this.#key = Buffer.from(dataKey);
+    this.#key = createSecretKey(dataKey);
   }
 
   seal(serial: string, secret: Uint8Array): Buffer {
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = this.#freshNonce();
     const cipher = createCipheriv('aes-256-gcm', this.#key, nonce);
     cipher.setAAD(Buffer.from(AAD_PREFIX + serial, 'utf8'));
     const body = cipher.update(secret);
@@ -40,6 +44,16 @@ export class SeedVault {
     } catch {
       throw sealedDamaged(serial);
     }
+  }
+
+  #freshNonce(): Buffer {
+    if (this.#nextNonce >= this.#nonces.length) {
+      this.#nonces = randomBytes(NONCE_BYTES * NONCE_BLOCK);
+      this.#nextNonce = 0;
+    }
+    const nonce = this.#nonces.subarray(this.#nextNonce, this.#nextNonce + NONCE_BYTES);
+    this.#nextNonce += NONCE_BYTES;
+    return nonce;
   }
 
   /** A value sealed with this key that proves, later, that a key file belongs to this database. */

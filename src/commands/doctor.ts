@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import type { Command } from 'commander';
+import { Refusal } from '../core/errors.js';
+import { openInventory } from '../store/db.js';
+import { resolveHomeDir } from '../store/home.js';
+import { verifyAuditChain } from '../store/auditLog.js';
+import { countTokensByStatus } from '../store/tokenRepo.js';
+import { scannerDoctorReport } from './scanner.js';
+import { out, printJson, run, withHome, withJson } from './shared.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  summary: string;
+}
+
+export function registerDoctor(program: Command): void {
+  withJson(withHome(program.command('doctor')))
+    .description('check the database, the key, the scanner and the clock')
+    .action(async (options: { home?: string; json?: boolean }) => {
+      await run(options, async () => {
+        const checks: Check[] = [homeCheck(resolveHomeDir(options.home)), ...(await Promise.all([scannerCheck()])), clockCheck()];
+        if (options.json) printJson({ ok: checks.every((c) => c.ok), checks });
+        else for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(9)} ${c.summary}`);
+        return checks.every((c) => c.ok) ? 0 : 1;
+      });
+    });
+}
+
+function homeCheck(dir: string): Check {
+  try {
+    const inventory = openInventory(dir);
+    try {
+      const counts = countTokensByStatus(inventory);
+      const chain = verifyAuditChain(inventory.sqlite);
+      const integrity = inventory.sqlite.pragma('quick_check', { simple: true });
+      const ok = chain.ok && integrity === 'ok';
+      return {
+        name: 'database',
+        ok,
+        summary:
+          `${inventory.paths.database}: desk ${inventory.deskId}, ${counts['in-stock']} in stock, ${counts.assigned} waiting for export; ` +
+          `key ok; integrity ${integrity}; audit ${chain.ok ? `intact (${chain.rows} entries)` : `BROKEN at #${chain.firstBroken?.seq}`}`,
+      };
+    } finally {
+      inventory.close();
+    }
+  } catch (error) {
+    if (error instanceof Refusal) return { name: 'database', ok: false, summary: error.message };
+    throw error;
+  }
+}
+
+async function scannerCheck(): Promise<Check> {
+  const report = await scannerDoctorReport();
+  return { name: 'scanner', ok: report.ok, summary: report.summary };
+}
+
+/** TOTP depends on the kiosk clock: say what it reads and whether the system keeps it in sync. */
+function clockCheck(): Check {
+  const now = new Date().toISOString();
+  const timedatectl = spawnSync('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'], { encoding: 'utf8', timeout: 2000 });
+  if (timedatectl.status === 0) {
+    const synced = timedatectl.stdout.trim() === 'yes';
+    return {
+      name: 'clock',
+      ok: synced,
+      summary: `${now}; ${synced ? 'synchronised by NTP' : 'NOT synchronised by NTP: codes may be refused as drift. Enable time sync (timedatectl set-ntp true)'}`,
+    };
+  }
+  return { name: 'clock', ok: true, summary: `${now}; NTP state unknown here (no timedatectl): compare with a phone's clock` };
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import { decodeHex } from '../core/secretCodec.js';
+import { SEED_FORMATS, type HashAlgorithm, type SeedFormat } from '../formats/types.js';
+import { importSeeds, type ImportReport } from '../services/importSeeds.js';
+import { cliActor, oneOf, out, printJson, withHome, withInventory, withJson } from './shared.js';
+
+interface ImportOptions {
+  home?: string;
+  json?: boolean;
+  format: string;
+  dryRun?: boolean;
+  skipRejected?: boolean;
+  secretEncoding: string;
+  hash?: string;
+  psk?: string;
+  passwordFile?: string;
+}
+
+export function registerImport(program: Command): void {
+  withJson(withHome(program.command('import')))
+    .description('import a seed file into the inventory (all or nothing)')
+    .argument('<file>', 'the vendor\'s seed file')
+    .option('--format <format>', `auto or one of ${SEED_FORMATS.join(', ')}`, 'auto')
+    .option('--dry-run', 'print the report and write nothing')
+    .option('--skip-rejected', 'import the good rows of a file with unreadable rows (default: refuse the file)')
+    .option('--secret-encoding <enc>', 'how CSV secrets are written: auto, base32 or hex', 'auto')
+    .option('--hash <alg>', 'hash of tokens whose file does not say: SHA1, SHA256 or SHA512')
+    .option('--psk <hex>', 'PSKC pre-shared key, in hex')
+    .option('--password-file <file>', 'PSKC password, read from this file')
+    .action(async (file: string, options: ImportOptions) => {
+      await withInventory(options, async (inventory) => {
+        const format = options.format === 'auto' ? 'auto' : oneOf<SeedFormat>(options.format, SEED_FORMATS, '--format');
+        const secretEncoding = oneOf(options.secretEncoding, ['auto', 'base32', 'hex'] as const, '--secret-encoding');
+        const hash = options.hash ? oneOf<HashAlgorithm>(options.hash.toUpperCase().replace('-', ''), ['SHA1', 'SHA256', 'SHA512'], '--hash') : undefined;
+        let psk: Uint8Array | undefined;
+        if (options.psk !== undefined) {
+          psk = decodeHex(options.psk) ?? undefined;
+          if (!psk) throw new UsageError('--psk takes the pre-shared key in hex (e.g. 12345678901234567890123456789012)');
+        }
+        const password = options.passwordFile ? readFileSync(options.passwordFile, 'utf8').replace(/\r?\n$/, '') : undefined;
+        const progress = !options.json && process.stderr.isTTY ? progressLine(file) : undefined;
+        const report = await importSeeds(inventory, {
+          file,
+          format,
+          dryRun: options.dryRun,
+          skipRejected: options.skipRejected,
+          secretEncoding,
+          hash,
+          psk,
+          password,
+          actor: cliActor(),
+          onProgress: progress?.update,
+        });
+        progress?.done();
+        if (options.json) printJson({ ok: !report.refusal || report.alreadyImported, ...report });
+        else printReport(report);
+        if (report.alreadyImported) return 0;
+        return report.refusal ? 1 : 0;
+      });
+    });
+}
+
+function progressLine(file: string): { update: (read: number, total: number) => void; done: () => void } {
+  let last = 0;
+  return {
+    update(read, total) {
+      const now = Date.now();
+      if (now - last < 100 && read < total) return;
+      last = now;
+      const pct = total > 0 ? Math.floor((read / total) * 100) : 100;
+      process.stderr.write(`\rreading ${file}: ${pct}%`);
+    },
+    done() {
+      process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+function whereText(where: { line?: number; keyId?: string }): string {
+  if (where.line !== undefined) return `line ${where.line}`;
+  if (where.keyId !== undefined) return `key ${where.keyId}`;
+  return '';
+}
+
+function printReport(report: ImportReport): void {
+  const n = (v: number) => v.toLocaleString('en-US');
+  out(`${report.dryRun ? 'Dry run of the import of' : 'Import of'} ${report.fileName} (${report.format}, ${n(report.size)} bytes, sha256 ${report.sha256.slice(0, 12)}...)`);
+  if (report.alreadyImported) {
+    out(`  ${report.refusal}`);
+    return;
+  }
+  out(`  tokens read        ${n(report.records)}`);
+  out(`  new                ${n(report.added)}${report.preassigned ? ` (${n(report.preassigned)} pre-assigned to a UPN)` : ''}`);
+  out(`  already in stock   ${n(report.alreadyPresent)}`);
+  out(`  rejected rows      ${n(report.rejects.length)}`);
+  out(`  skipped keys       ${n(report.skipped.length)}`);
+  if (report.groups.length > 0) {
+    out('');
+    out('  New tokens by kind:');
+    for (const g of report.groups) {
+      out(`    ${`${g.manufacturer} ${g.model}`.padEnd(24)} ${g.algorithm.padEnd(6)} ${g.digits} digits  ${String(g.period).padStart(2)} s  ${n(g.count).padStart(9)}`);
+    }
+  }
+  const list = (title: string, items: Array<{ where?: { line?: number; keyId?: string }; serial?: string; reason?: string; message?: string }>) => {
+    if (items.length === 0) return;
+    out('');
+    out(`  ${title}:`);
+    for (const item of items.slice(0, 20)) {
+      const place = [item.where ? whereText(item.where) : '', item.serial ? `serial ${item.serial}` : ''].filter(Boolean).join(', ');
+      out(`    ${place ? `${place}: ` : ''}${item.reason ?? item.message}`);
+    }
+    if (items.length > 20) out(`    ... and ${n(items.length - 20)} more (use --json for all)`);
+  };
+  list('Conflicts', report.conflicts);
+  list('Rejected rows', report.rejects);
+  list('Skipped keys', report.skipped);
+  list('Warnings', report.warnings);
+  out('');
+  if (report.refusal) out(`Refused: ${report.refusal}.`);
+  else if (report.dryRun) out('Dry run: nothing was written.');
+  else out(`Imported ${n(report.added)} token(s) as import #${report.importId}.`);
+}

@@ -1,0 +1,263 @@
+/**
+ * handOut: the desk's core use case. An employee holds a token, types its live code; if the code
+ * proves they hold that exact token with a good clock, the assignment is stored. The kiosk and
+ * `tokendesk assign` both come through here, so every rule (lockout, replay, drift, Entra's
+ * five-token limit) holds the same everywhere.
+ */
+import { Refusal } from '../core/errors.js';
+import { MAX_TOKENS_PER_USER, normaliseSerial, normaliseUpn, serialProblem, upnProblem } from '../core/identity.js';
+import { driftAdvice } from '../core/drift.js';
+import { verifyTotp } from '../core/totp.js';
+import type { Inventory } from '../store/db.js';
+import { AuditLog } from '../store/auditLog.js';
+import { findToken, liveTokenCountOf, openSeed, type TokenView } from '../store/tokenRepo.js';
+import { authorise, type Actor } from './actor.js';
+
+export const MAX_DISPLAY_NAME_LENGTH = 64;
+
+export interface HandOutRequest {
+  serial: string;
+  upn: string;
+  /** Defaults to "<manufacturer> <model>". */
+  displayName?: string;
+  code: string;
+  actor: Actor;
+  /** The kiosk clock, Unix ms. */
+  now?: number;
+}
+
+export type HandOutResult =
+  | {
+      ok: true;
+      assignmentId: number;
+      serial: string;
+      upn: string;
+      displayName: string;
+      offsetSteps: number;
+      verifiedAt: string;
+    }
+  | {
+      ok: false;
+      outcome: 'wrong' | 'replayed' | 'out-of-window' | 'malformed' | 'locked';
+      /** What to tell the person, in plain words. */
+      message: string;
+      attemptsLeft?: number;
+      offsetSteps?: number;
+      lockedUntilMs?: number;
+    };
+
+/** Step 1 of the hand-out: is this UPN well-formed and under Entra's limit? */
+export function checkEmployee(inventory: Inventory, rawUpn: string): { upn: string; tokensHeld: number } {
+  const upn = normaliseUpn(rawUpn);
+  const problem = upnProblem(upn);
+  if (problem) throw new Refusal('bad-upn', `${problem}`);
+  const tokensHeld = liveTokenCountOf(inventory, upn);
+  if (tokensHeld >= MAX_TOKENS_PER_USER) {
+    throw new Refusal(
+      'upn-full',
+      `${upn} already holds ${tokensHeld} tokens, Entra's limit is ${MAX_TOKENS_PER_USER}; an admin must remove one in Entra and undo it here first`,
+    );
+  }
+  return { upn, tokensHeld };
+}
+
+/** Step 2: can this token be handed out now? */
+export function checkTokenForHandOut(inventory: Inventory, rawSerial: string, now = Date.now()): TokenView {
+  const serial = normaliseSerial(rawSerial);
+  const problem = serialProblem(serial);
+  if (problem) throw new Refusal('bad-serial', `${problem}; scan the barcode on the back of the token`);
+  const token = findToken(inventory, serial);
+  if (!token) {
+    throw new Refusal('unknown-serial', `token ${serial} is not in this inventory: check the serial, or import its box's seed file first`);
+  }
+  switch (token.status) {
+    case 'in-stock':
+      break;
+    case 'assigned':
+      throw new Refusal('already-assigned', `token ${serial} was already handed out; take another token from the box`);
+    case 'exported':
+    case 'uploaded':
+      throw new Refusal('already-assigned', `token ${serial} was handed out and exported; take another token from the box`);
+    case 'revoked':
+      throw new Refusal('revoked', `token ${serial} was taken out of service; put it aside and take another token`);
+  }
+  if (token.seedPurged) throw new Refusal('seed-purged', `token ${serial} has no seed stored any more; take another token`);
+  if (token.lockedUntilMs !== null && token.lockedUntilMs > now) {
+    throw lockedRefusal(serial, token.lockedUntilMs, now);
+  }
+  return token;
+}
+
+export function defaultDisplayName(token: Pick<TokenView, 'manufacturer' | 'model'>): string {
+  return `${token.manufacturer} ${token.model}`.trim() || 'Hardware token';
+}
+
+/** Step 3: a token name Entra will show the employee. */
+export function checkDisplayName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) throw new Refusal('bad-name', 'the token needs a name, e.g. "Token2 C202"');
+  if (trimmed.length > MAX_DISPLAY_NAME_LENGTH) throw new Refusal('bad-name', `a token name has at most ${MAX_DISPLAY_NAME_LENGTH} characters`);
+  if (/[\x00-\x1f\x7f]/.test(trimmed)) throw new Refusal('bad-name', 'a token name cannot hold control characters');
+  return trimmed;
+}
+
+/** Step 4: verify the code and, when it is good, record the assignment in one transaction. */
+export function handOut(inventory: Inventory, request: HandOutRequest): HandOutResult {
+  authorise(request.actor, 'hand-out');
+  const now = request.now ?? Date.now();
+  const { upn } = checkEmployee(inventory, request.upn);
+  const token = checkTokenForHandOut(inventory, request.serial, now);
+  const displayName = checkDisplayName(request.displayName ?? defaultDisplayName(token));
+  const { settings, sqlite, deskId } = inventory;
+  const audit = new AuditLog(sqlite);
+  const at = new Date(now).toISOString();
+
+  const outcome = verifyTotp({
+    token: { secret: openSeed(inventory, token.id), algorithm: token.algorithm, digits: token.digits, period: token.period },
+    code: request.code,
+    now,
+    lastAcceptedStep: token.lastAcceptedStep,
+    window: settings.acceptWindowSteps,
+  });
+
+  switch (outcome.kind) {
+    case 'accepted': {
+      const assignmentId = sqlite.transaction((): number => {
+        // Another desk process may have taken the token since we looked: re-check under the lock.
+        const current = sqlite.prepare('SELECT status, last_accepted_step AS last FROM tokens WHERE id = ?').get(token.id) as {
+          status: string;
+          last: number | null;
+        };
+        if (current.status !== 'in-stock') throw new Refusal('already-assigned', `token ${token.serial} was just handed out at another desk`);
+        if (current.last !== null && outcome.step <= current.last) {
+          throw new Refusal('code-replayed', 'that code was just used; wait for the next code');
+        }
+        if (liveTokenCountOf(inventory, upn) >= MAX_TOKENS_PER_USER) {
+          throw new Refusal('upn-full', `${upn} reached Entra's limit of ${MAX_TOKENS_PER_USER} tokens meanwhile`);
+        }
+        sqlite
+          .prepare(
+            `UPDATE tokens SET status = 'assigned', last_accepted_step = ?, failed_attempts = 0, locked_until_ms = NULL, drift_steps = ?
+             WHERE id = ?`,
+          )
+          .run(outcome.step, outcome.offsetSteps, token.id);
+        const id = Number(
+          sqlite
+            .prepare(
+              `INSERT INTO assignments (token_id, upn, display_name, verified_at, offset_steps, assigned_by, desk_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(token.id, upn, displayName, at, outcome.offsetSteps, request.actor.name, deskId).lastInsertRowid,
+        );
+        audit.append({
+          actor: request.actor.name,
+          deskId,
+          action: 'hand-out',
+          at,
+          subject: { serial: token.serial, upn, name: displayName, offsetSteps: outcome.offsetSteps },
+        });
+        return id;
+      }).immediate();
+      return { ok: true, assignmentId, serial: token.serial, upn, displayName, offsetSteps: outcome.offsetSteps, verifiedAt: at };
+    }
+
+    case 'malformed':
+      // A typo is not a guess: it does not count towards the lockout.
+      return { ok: false, outcome: 'malformed', message: `${outcome.reason}; type the ${token.digits} digits the token shows` };
+
+    case 'replayed':
+      recordRefusedCode(inventory, audit, request.actor, token, at, 'replayed', outcome.offsetSteps);
+      return {
+        ok: false,
+        outcome: 'replayed',
+        message: 'that code was already used; wait for the token to show a new code (press its button again) and type that',
+      };
+
+    case 'out-of-window':
+      // The code proves the token is this one, so it is no guess; but its clock is off.
+      recordRefusedCode(inventory, audit, request.actor, token, at, 'out-of-window', outcome.offsetSteps);
+      return {
+        ok: false,
+        outcome: 'out-of-window',
+        offsetSteps: outcome.offsetSteps,
+        message: driftAdvice(outcome.offsetSteps, token.period),
+      };
+
+    case 'wrong': {
+      const { attemptsLeft, lockedUntilMs } = recordWrongCode(inventory, audit, request.actor, token, now, at);
+      if (lockedUntilMs !== null) {
+        return {
+          ok: false,
+          outcome: 'locked',
+          attemptsLeft: 0,
+          lockedUntilMs,
+          message: `wrong code, and that was the last try: token ${token.serial} is locked for ${settings.lockoutMinutes} minutes. Check it is the token that was scanned, or take another token`,
+        };
+      }
+      return {
+        ok: false,
+        outcome: 'wrong',
+        attemptsLeft,
+        message: `that code is not this token's: check the serial on the back matches ${token.serial}, press the button and type the new code (${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left)`,
+      };
+    }
+  }
+}
+
+function recordWrongCode(
+  inventory: Inventory,
+  audit: AuditLog,
+  actor: Actor,
+  token: TokenView,
+  now: number,
+  at: string,
+): { attemptsLeft: number; lockedUntilMs: number | null } {
+  const { sqlite, settings, deskId } = inventory;
+  return sqlite.transaction(() => {
+    const row = sqlite.prepare('SELECT failed_attempts AS n FROM tokens WHERE id = ?').get(token.id) as { n: number };
+    const attempts = row.n + 1;
+    const locks = attempts >= settings.maxFailedAttempts;
+    const lockedUntilMs = locks ? now + settings.lockoutMinutes * 60_000 : null;
+    // A lock starts a fresh count for when it ends.
+    sqlite
+      .prepare('UPDATE tokens SET failed_attempts = ?, locked_until_ms = COALESCE(?, locked_until_ms) WHERE id = ?')
+      .run(locks ? 0 : attempts, lockedUntilMs, token.id);
+    audit.append({ actor: actor.name, deskId, action: 'wrong-code', at, subject: { serial: token.serial, attempt: attempts } });
+    if (locks) {
+      audit.append({
+        actor: actor.name,
+        deskId,
+        action: 'token-locked',
+        at,
+        subject: { serial: token.serial, minutes: settings.lockoutMinutes },
+      });
+    }
+    return { attemptsLeft: Math.max(0, settings.maxFailedAttempts - attempts), lockedUntilMs };
+  }).immediate();
+}
+
+function recordRefusedCode(
+  inventory: Inventory,
+  audit: AuditLog,
+  actor: Actor,
+  token: TokenView,
+  at: string,
+  outcome: 'replayed' | 'out-of-window',
+  offsetSteps: number,
+): void {
+  const { sqlite, deskId } = inventory;
+  sqlite
+    .transaction(() => {
+      audit.append({ actor: actor.name, deskId, action: `code-${outcome}`, at, subject: { serial: token.serial, offsetSteps } });
+    })
+    .immediate();
+}
+
+function lockedRefusal(serial: string, lockedUntilMs: number, now: number): Refusal {
+  const minutes = Math.max(1, Math.ceil((lockedUntilMs - now) / 60_000));
+  return new Refusal(
+    'token-locked',
+    `token ${serial} is locked after too many wrong codes; try again in ${minutes} minute${minutes === 1 ? '' : 's'} or take another token`,
+    { lockedUntilMs },
+  );
+}

@@ -1,0 +1,293 @@
+/**
+ * importSeeds: a vendor's seed file into the inventory, all or nothing.
+ *
+ * Reads the file once as a stream (hashing it on the way), lets the format's parser turn it into
+ * records, compares them with the inventory (same serial + same secret = already there; same serial
+ * + another secret = conflict, which refuses the whole file), then commits every new token, the
+ * import record and the audit entry in one transaction. A dry run does everything but the commit.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Refusal } from '../core/errors.js';
+import { importers, detectFormat } from '../formats/index.js';
+import {
+  SeedFileError,
+  type HashAlgorithm,
+  type ParseWarning,
+  type Reject,
+  type SeedFormat,
+  type SeedRecord,
+  type Skipped,
+} from '../formats/types.js';
+import type { Inventory } from '../store/db.js';
+import { AuditLog } from '../store/auditLog.js';
+import { authorise, type Actor } from './actor.js';
+
+export interface ImportRequest {
+  file: string;
+  format?: SeedFormat | 'auto';
+  dryRun?: boolean;
+  /** Import the good rows of a file that has rejected rows (default: refuse the file). */
+  skipRejected?: boolean;
+  secretEncoding?: 'auto' | 'base32' | 'hex';
+  hash?: HashAlgorithm;
+  psk?: Uint8Array;
+  password?: string;
+  actor: Actor;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+export interface ImportGroup {
+  manufacturer: string;
+  model: string;
+  algorithm: HashAlgorithm;
+  digits: number;
+  period: number;
+  count: number;
+}
+
+export interface ImportConflict {
+  serial: string;
+  where: SeedRecord['where'];
+  reason: string;
+}
+
+export interface ImportReport {
+  file: string;
+  fileName: string;
+  size: number;
+  sha256: string;
+  format: SeedFormat;
+  dryRun: boolean;
+  /** The same file (by sha256) was imported before: nothing was done. */
+  alreadyImported: boolean;
+  /** Whether the inventory changed (false for dry runs, refusals and repeats). */
+  committed: boolean;
+  importId?: number;
+  records: number;
+  added: number;
+  alreadyPresent: number;
+  groups: ImportGroup[];
+  rejects: Reject[];
+  skipped: Skipped[];
+  warnings: ParseWarning[];
+  conflicts: ImportConflict[];
+  preassigned: number;
+  /** Why nothing was written, when the file was refused. */
+  refusal?: string;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+export async function importSeeds(inventory: Inventory, request: ImportRequest): Promise<ImportReport> {
+  authorise(request.actor, 'import');
+  const size = fileSize(request.file);
+  const fileName = basename(request.file);
+  const head = readHead(request.file);
+  const format = chooseFormat(request, head);
+
+  // Parse from a stream, hashing the same bytes as they go by.
+  const hasher = createHash('sha256');
+  let bytesRead = 0;
+  async function* hashedChunks(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of createReadStream(request.file, { highWaterMark: 256 * 1024 })) {
+      const bytes = chunk as Buffer;
+      hasher.update(bytes);
+      bytesRead += bytes.length;
+      request.onProgress?.(bytesRead, size);
+      yield bytes;
+    }
+  }
+
+  let parsed;
+  try {
+    parsed = await importers[format].parse(hashedChunks(), {
+      secretEncoding: request.secretEncoding,
+      hash: request.hash,
+      psk: request.psk,
+      password: request.password,
+    });
+  } catch (error) {
+    if (error instanceof SeedFileError) {
+      const at = error.where?.line ? ` line ${error.where.line}:` : error.where?.keyId ? ` key ${error.where.keyId}:` : '';
+      throw new Refusal('bad-seed-file', `${fileName}:${at} ${error.message}; nothing was imported`, { file: request.file, format });
+    }
+    throw error;
+  }
+  const sha256 = hasher.digest('hex');
+
+  const report: ImportReport = {
+    file: request.file,
+    fileName,
+    size,
+    sha256,
+    format,
+    dryRun: request.dryRun ?? false,
+    alreadyImported: false,
+    committed: false,
+    records: parsed.records.length,
+    added: 0,
+    alreadyPresent: 0,
+    groups: [],
+    rejects: parsed.rejects,
+    skipped: parsed.skipped,
+    warnings: parsed.warnings,
+    conflicts: [],
+    preassigned: 0,
+  };
+
+  const previous = inventory.sqlite.prepare('SELECT id, imported_at AS at FROM imports WHERE sha256 = ?').get(sha256) as
+    | { id: number; at: string }
+    | undefined;
+  if (previous) {
+    report.alreadyImported = true;
+    report.importId = previous.id;
+    report.refusal = `this file was already imported (import #${previous.id} at ${previous.at}); nothing changed`;
+    return report;
+  }
+
+  const fresh = compareWithInventory(inventory, parsed.records, report);
+  report.added = fresh.length;
+  report.preassigned = fresh.filter((r) => r.upn).length;
+  report.groups = groupRecords(fresh);
+
+  if (report.conflicts.length > 0) {
+    report.refusal =
+      `${report.conflicts.length} serial(s) are already in the inventory with a different secret; ` +
+      'the whole file was refused (a stored seed is never overwritten). Ask the vendor which file is right';
+  } else if (report.rejects.length > 0 && !request.skipRejected) {
+    report.refusal =
+      `${report.rejects.length} row(s) could not be read; the whole file was refused. ` +
+      'Fix the file, or import the good rows with --skip-rejected';
+  } else if (report.records === 0 && report.rejects.length === 0) {
+    report.refusal = report.skipped.length > 0 ? 'the file holds no TOTP tokens (see skipped keys); nothing was imported' : 'the file holds no tokens; nothing was imported';
+  }
+  if (report.refusal || report.dryRun) return report;
+
+  report.importId = commitImport(inventory, request, report, fresh);
+  report.committed = true;
+  return report;
+}
+
+function fileSize(file: string): number {
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Refusal('not-a-file', `${file} is not a file`);
+    return stat.size;
+  } catch (error) {
+    if (error instanceof Refusal) throw error;
+    throw new Refusal('file-missing', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+function readHead(file: string): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const n = readSync(fd, buffer, 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function chooseFormat(request: ImportRequest, head: Uint8Array): SeedFormat {
+  if (request.format && request.format !== 'auto') return request.format;
+  if (head.length === 0) throw new Refusal('bad-seed-file', `${basename(request.file)} is empty; nothing was imported`);
+  const detected = detectFormat(head);
+  if (detected.format === null) {
+    throw new Refusal(
+      'unknown-format',
+      `${basename(request.file)}: could not tell the format (tried ${detected.tried.join('; ')}); name it with --format`,
+    );
+  }
+  return detected.format;
+}
+
+/** Splits records into new ones and ones already stored; fills report.alreadyPresent and conflicts. */
+function compareWithInventory(inventory: Inventory, records: SeedRecord[], report: ImportReport): SeedRecord[] {
+  const { count } = inventory.sqlite.prepare('SELECT count(*) AS count FROM tokens').get() as { count: number };
+  if (count === 0) return records;
+  const lookup = inventory.sqlite.prepare('SELECT sealed_secret AS sealed FROM tokens WHERE serial = ?');
+  const fresh: SeedRecord[] = [];
+  for (const record of records) {
+    const row = lookup.get(record.serial) as { sealed: Buffer | null } | undefined;
+    if (!row) {
+      fresh.push(record);
+      continue;
+    }
+    if (row.sealed === null) {
+      report.conflicts.push({ serial: record.serial, where: record.where, reason: 'already in the inventory, its seed purged after upload' });
+      continue;
+    }
+    const stored = inventory.vault.open(record.serial, row.sealed);
+    const same = stored.byteLength === record.secret.byteLength && timingSafeEqual(stored, record.secret);
+    if (same) report.alreadyPresent++;
+    else report.conflicts.push({ serial: record.serial, where: record.where, reason: 'already in the inventory with a different secret' });
+  }
+  return fresh;
+}
+
+function groupRecords(records: SeedRecord[]): ImportGroup[] {
+  const groups = new Map<string, ImportGroup>();
+  for (const r of records) {
+    const key = JSON.stringify([r.manufacturer, r.model, r.algorithm, r.digits, r.period]);
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { manufacturer: r.manufacturer, model: r.model, algorithm: r.algorithm, digits: r.digits, period: r.period, count: 1 });
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}
+
+function commitImport(inventory: Inventory, request: ImportRequest, report: ImportReport, records: SeedRecord[]): number {
+  const { sqlite, vault, deskId } = inventory;
+  const insertImport = sqlite.prepare(
+    `INSERT INTO imports (file_name, file_size, sha256, format, added, already_present, rejected, skipped, imported_at, imported_by)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertToken = sqlite.prepare(
+    `INSERT INTO tokens (serial, sealed_secret, algorithm, digits, period, manufacturer, model, drift_steps, preassigned_upn, import_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // Seal outside the transaction: the write lock is then held only for the inserts.
+  const sealed = records.map((r) => vault.seal(r.serial, r.secret));
+  const audit = new AuditLog(sqlite);
+  const now = new Date().toISOString();
+  const commit = sqlite.transaction((): number => {
+    const importId = Number(
+      insertImport.run(
+        report.fileName,
+        report.size,
+        report.sha256,
+        report.format,
+        report.added,
+        report.alreadyPresent,
+        report.rejects.length,
+        report.skipped.length,
+        now,
+        request.actor.name,
+      ).lastInsertRowid,
+    );
+    records.forEach((r, i) => {
+      insertToken.run(r.serial, sealed[i]!, r.algorithm, r.digits, r.period, r.manufacturer, r.model, r.driftSteps ?? 0, r.upn ?? null, importId);
+    });
+    audit.append({
+      actor: request.actor.name,
+      deskId,
+      action: 'import',
+      at: now,
+      subject: {
+        file: report.fileName,
+        sha256: report.sha256,
+        format: report.format,
+        added: report.added,
+        alreadyPresent: report.alreadyPresent,
+        rejected: report.rejects.length,
+        skipped: report.skipped.length,
+      },
+    });
+    return importId;
+  });
+  return commit.immediate();
+}
