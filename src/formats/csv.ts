@@ -44,6 +44,14 @@ const COMMENT = 4;
 const DEFAULT_MAX_RECORD_CHARS = 64 * 1024;
 
 export async function* readCsvRecords(source: ByteSource, options: CsvReadOptions = {}): AsyncGenerator<CsvRecord> {
+  for await (const batch of readCsvRecordBatches(source, options)) yield* batch;
+}
+
+/**
+ * The same records, handed over a chunk's worth at a time: one await per chunk instead of one per
+ * record, which is most of the difference on a 100,000-row file.
+ */
+export async function* readCsvRecordBatches(source: ByteSource, options: CsvReadOptions = {}): AsyncGenerator<CsvRecord[]> {
   const kind = options.kind ?? 'CSV';
   const maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   const commentCode = options.commentPrefix ? options.commentPrefix.charCodeAt(0) : -1;
@@ -57,7 +65,7 @@ export async function* readCsvRecords(source: ByteSource, options: CsvReadOption
   let recordChars = 0;
   let problem: string | undefined;
   let prevCR = false;
-  const ready: CsvRecord[] = [];
+  let ready: CsvRecord[] = [];
 
   const endRecord = (): void => {
     if (state === COMMENT) {
@@ -203,8 +211,10 @@ export async function* readCsvRecords(source: ByteSource, options: CsvReadOption
         }
       }
     }
-    for (const record of ready) yield record;
-    ready.length = 0;
+    if (ready.length > 0) {
+      yield ready;
+      ready = [];
+    }
   }
 
   if (state === QUOTED) {
@@ -214,7 +224,7 @@ export async function* readCsvRecords(source: ByteSource, options: CsvReadOption
     );
   }
   if (recordStarted) endRecord();
-  for (const record of ready) yield record;
+  if (ready.length > 0) yield ready;
 }
 
 /** One cell for writing: quoted only when it holds a comma, a quote or a line break. */

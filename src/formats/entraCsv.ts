@@ -8,7 +8,7 @@
  */
 import { normaliseUpn, upnProblem } from '../core/identity.js';
 import { encodeBase32 } from '../core/secretCodec.js';
-import { csvCell, readCsvRecords } from './csv.js';
+import { csvCell, readCsvRecordBatches } from './csv.js';
 import type { CsvRecord } from './csv.js';
 import {
   SerialsSeen,
@@ -68,8 +68,8 @@ export async function parseEntraCsv(source: ByteSource, options: ParseOptions = 
   const tally = new WarningTally();
   let columns: Record<EntraColumn, number> | null = null;
 
-  const records = readCsvRecords(source, { kind: 'Entra CSV', warnings: result.warnings, onProgress: options.onProgress });
-  for await (const record of records) {
+  const batches = readCsvRecordBatches(source, { kind: 'Entra CSV', warnings: result.warnings, onProgress: options.onProgress });
+  for await (const batch of batches) for (const record of batch) {
     if (columns === null) {
       const positions = headerPositions(record.cells);
       if ('missing' in positions || record.problem) throw wrongHeader(record, 'missing' in positions ? positions.missing : []);
@@ -79,7 +79,10 @@ export async function parseEntraCsv(source: ByteSource, options: ParseOptions = 
     if (record.cells.every((cell) => cell.trim() === '')) continue; // ",,,,," rows Excel leaves at the end
     const outcome = readRow(record, columns, { algorithm, encoding, serials, tally });
     if ('reason' in outcome) result.rejects.push(outcome);
-    else result.records.push(outcome);
+    else {
+      result.records.push(outcome);
+      options.onRecord?.(outcome);
+    }
   }
   if (columns === null) {
     throw new SeedFileError(`The file is empty: an Entra CSV starts with the header "${ENTRA_CSV_HEADER}".`);

@@ -43,7 +43,10 @@ export async function parseGraphJson(source: ByteSource, options: ParseOptions =
   items.forEach((item, index) => {
     const outcome = readItem(item, index, { options, serials, tally });
     if ('reason' in outcome) result.rejects.push(outcome);
-    else result.records.push(outcome);
+    else {
+      result.records.push(outcome);
+      options.onRecord?.(outcome);
+    }
   });
   tally.flushInto(result.warnings);
   return result;

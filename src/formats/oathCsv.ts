@@ -93,7 +93,10 @@ export async function parseOathCsv(source: ByteSource, options: ParseOptions = {
     userColumns ??= false;
     if (record.cells.every((cell) => cell.trim() === '')) continue;
     const outcome = readRow(record, userColumns, { options, serials, tally });
-    if ('record' in outcome) result.records.push(outcome.record);
+    if ('record' in outcome) {
+      result.records.push(outcome.record);
+      options.onRecord?.(outcome.record);
+    }
     else if ('skipped' in outcome) result.skipped.push(outcome.skipped);
     else result.rejects.push(outcome.reject);
   }

@@ -394,6 +394,7 @@ class PskcReading {
     };
     if (drift !== undefined && drift !== 0) record.driftSteps = drift;
     this.result.records.push(record);
+    this.options.onRecord?.(record);
   }
 }
 

@@ -74,6 +74,12 @@ export interface ParseOptions {
   password?: string;
   /** Called with bytes consumed so far, for progress display. */
   onProgress?: (bytesRead: number) => void;
+  /**
+   * Called with each record as soon as it is read (before the file is finished), so the import can
+   * start sealing while the parser goes on. A later duplicate rejects only itself, so a record passed
+   * here stays valid; the caller still decides on the whole file at the end.
+   */
+  onRecord?: (record: SeedRecord) => void;
 }
 
 /**

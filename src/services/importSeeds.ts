@@ -79,6 +79,52 @@ export interface ImportReport {
 }
 
 const HEAD_BYTES = 64 * 1024;
+/** Above this size, seeds are sealed on a worker thread while the file is still being parsed. */
+const BACKGROUND_SEAL_BYTES = 256 * 1024;
+const SEAL_BATCH = 2048;
+
+/** Seals records in batches on a worker as the parser hands them over. */
+class BackgroundSealer {
+  readonly #pool;
+  readonly #done: Array<Promise<void>> = [];
+  readonly sealed = new Map<SeedRecord, Buffer>();
+  #batch: SeedRecord[] = [];
+
+  constructor(inventory: Inventory) {
+    this.#pool = inventory.vault.sealPool();
+  }
+
+  add = (record: SeedRecord): void => {
+    this.#batch.push(record);
+    if (this.#batch.length >= SEAL_BATCH) this.#flush();
+  };
+
+  #flush(): void {
+    const batch = this.#batch;
+    this.#batch = [];
+    if (batch.length === 0) return;
+    this.#done.push(
+      this.#pool.seal(batch.map((r) => r.serial), batch.map((r) => r.secret)).then((sealed) => {
+        batch.forEach((record, i) => this.sealed.set(record, sealed[i]!));
+      }),
+    );
+  }
+
+  async finish(): Promise<Map<SeedRecord, Buffer>> {
+    this.#flush();
+    try {
+      await Promise.all(this.#done);
+    } finally {
+      await this.#pool.close();
+    }
+    return this.sealed;
+  }
+
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.#done);
+    await this.#pool.close();
+  }
+}
 
 export async function importSeeds(inventory: Inventory, request: ImportRequest): Promise<ImportReport> {
   authorise(request.actor, 'import');
@@ -100,15 +146,20 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
     }
   }
 
+  const sealer = !request.dryRun && size > BACKGROUND_SEAL_BYTES ? new BackgroundSealer(inventory) : null;
   let parsed;
+  let sealed: Map<SeedRecord, Buffer> | undefined;
   try {
     parsed = await importers[format].parse(hashedChunks(), {
       secretEncoding: request.secretEncoding,
       hash: request.hash,
       psk: request.psk,
       password: request.password,
+      onRecord: sealer?.add,
     });
+    sealed = await sealer?.finish();
   } catch (error) {
+    await sealer?.abandon();
     if (error instanceof SeedFileError) {
       const at = error.where?.line ? ` line ${error.where.line}:` : error.where?.keyId ? ` key ${error.where.keyId}:` : '';
       throw new Refusal('bad-seed-file', `${fileName}:${at} ${error.message}; nothing was imported`, { file: request.file, format });
@@ -165,7 +216,7 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
   }
   if (report.refusal || report.dryRun) return report;
 
-  report.importId = commitImport(inventory, request, report, fresh);
+  report.importId = commitImport(inventory, request, report, fresh, sealed);
   report.committed = true;
   return report;
 }
@@ -232,7 +283,7 @@ function compareWithInventory(inventory: Inventory, records: SeedRecord[], repor
 function groupRecords(records: SeedRecord[]): ImportGroup[] {
   const groups = new Map<string, ImportGroup>();
   for (const r of records) {
-    const key = JSON.stringify([r.manufacturer, r.model, r.algorithm, r.digits, r.period]);
+    const key = `${r.manufacturer}\u0000${r.model}\u0000${r.algorithm}\u0000${r.digits}\u0000${r.period}`;
     const group = groups.get(key);
     if (group) group.count++;
     else groups.set(key, { manufacturer: r.manufacturer, model: r.model, algorithm: r.algorithm, digits: r.digits, period: r.period, count: 1 });
@@ -240,7 +291,13 @@ function groupRecords(records: SeedRecord[]): ImportGroup[] {
   return [...groups.values()].sort((a, b) => b.count - a.count);
 }
 
-function commitImport(inventory: Inventory, request: ImportRequest, report: ImportReport, records: SeedRecord[]): number {
+function commitImport(
+  inventory: Inventory,
+  request: ImportRequest,
+  report: ImportReport,
+  records: SeedRecord[],
+  sealedInBackground?: Map<SeedRecord, Buffer>,
+): number {
   const { sqlite, vault, deskId } = inventory;
   const insertImport = sqlite.prepare(
     `INSERT INTO imports (file_name, file_size, sha256, format, added, already_present, rejected, skipped, imported_at, imported_by)
@@ -251,7 +308,7 @@ function commitImport(inventory: Inventory, request: ImportRequest, report: Impo
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   // Seal outside the transaction: the write lock is then held only for the inserts.
-  const sealed = records.map((r) => vault.seal(r.serial, r.secret));
+  const sealed = records.map((r) => sealedInBackground?.get(r) ?? vault.seal(r.serial, r.secret));
   const audit = new AuditLog(sqlite);
   const now = new Date().toISOString();
   const commit = sqlite.transaction((): number => {
