@@ -22,6 +22,7 @@ const PERMISSIONS = {
   'mark-uploaded': ['admin'],
   'purge-seeds': ['admin'],
   'manage-staff': ['admin'],
+  'manage-roster': ['admin'],
   'manage-key': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -4,7 +4,7 @@
  * kiosk compares against its clock). Secrets are only ever stored sealed (see seedVault.ts).
  */
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Key/value facts about this home: desk id, the key check value, schema notes. */
 export const meta = sqliteTable('meta', {
@@ -106,3 +106,66 @@ export const auditLog = sqliteTable('audit_log', {
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),
 });
+
+// ---- staff, roster, self-check (issue 3) ----------------------------------------------------
+
+export const STAFF_ROLES = ['staff', 'admin'] as const;
+
+/** Desk staff who sign in at the kiosk with a name and a PIN. Never deleted: disabled instead. */
+export const staff = sqliteTable('staff', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** As typed when added: shown on screens, in the audit log and on hand-outs. */
+  name: text('name').notNull(),
+  /** Lower case: names compare case-insensitively at sign-in and for duplicates. */
+  nameKey: text('name_key').notNull(),
+  role: text('role', { enum: STAFF_ROLES }).notNull(),
+  /** scrypt$N$r$p$salt$hash (base64): the parameters travel with the hash. Never the PIN. */
+  pinHash: text('pin_hash').notNull(),
+  createdAt: text('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+  disabledAt: text('disabled_at'),
+  disabledBy: text('disabled_by'),
+}, (t) => [uniqueIndex('staff_name_key_unique').on(t.nameKey)]);
+
+/**
+ * Wrong-PIN counts and lockouts, by the name typed at sign-in. Kept apart from `staff` so that a
+ * name nobody has locks exactly like a real one: the screen never tells which names exist.
+ */
+export const pinAttempts = sqliteTable('pin_attempts', {
+  nameKey: text('name_key').primaryKey(),
+  failedPins: integer('failed_pins').notNull().default(0),
+  /** Lockouts so far; each one doubles the next (1, 2, 4 ... 60 minutes). Reset by a good sign-in. */
+  lockouts: integer('lockouts').notNull().default(0),
+  lockedUntilMs: integer('locked_until_ms'),
+});
+
+/** The people tokens are handed out to, from `tokendesk roster import`. Updated by UPN. */
+export const rosterPeople = sqliteTable('roster_people', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Lower case, like assignments.upn. */
+  upn: text('upn').notNull(),
+  displayName: text('display_name').notNull(),
+  employeeId: text('employee_id'),
+  badge: text('badge'),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [
+  uniqueIndex('roster_people_upn_unique').on(t.upn),
+  uniqueIndex('roster_people_employee_id_unique').on(t.employeeId).where(sql`employee_id IS NOT NULL`),
+  uniqueIndex('roster_people_badge_unique').on(t.badge).where(sql`badge IS NOT NULL`),
+]);
+
+/** Each word of each display name, folded (lower case, no accents): type-ahead by word prefix. */
+export const rosterWords = sqliteTable('roster_words', {
+  word: text('word').notNull(),
+  personId: integer('person_id').notNull().references(() => rosterPeople.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.word, t.personId] }), index('roster_words_person').on(t.personId)]);
+
+/**
+ * Employee self-checks, one row per counted attempt, per token ("token:SERIAL") and per desk
+ * ("desk:ID"): the rate limits survive a restart of the kiosk. Rows older than the window are pruned.
+ */
+export const selfCheckAttempts = sqliteTable('self_check_attempts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  scope: text('scope').notNull(),
+  atMs: integer('at_ms').notNull(),
+}, (t) => [index('self_check_attempts_scope_at').on(t.scope, t.atMs)]);

@@ -1,0 +1,203 @@
+/**
+ * Employee self-check: at the kiosk, without staff, someone types their token's serial and a code
+ * to learn whether the token still works for Microsoft sign-in.
+ *
+ * It never changes an assignment and never shows a full UPN. An accepted code moves the token's
+ * last accepted step on (so that code cannot be replayed anywhere) and nothing else. Wrong codes
+ * do not lock the token (that would let a passer-by lock someone else's token); instead checks are
+ * rate-limited per token and per desk, counted in the database so a restart does not reset them.
+ */
+import { describeOffset, humanDuration, signInToleranceSeconds, signInToleranceSteps } from '../core/drift.js';
+import { maskUpn, normaliseSerial, serialProblem } from '../core/identity.js';
+import { normaliseCode, verifyTotp } from '../core/totp.js';
+import type { Inventory } from '../store/db.js';
+import { AuditLog } from '../store/auditLog.js';
+import { findToken, openSeed } from '../store/tokenRepo.js';
+
+export type SelfCheckResult =
+  | { outcome: 'works'; maskedUpn: string; offsetSteps: number; message: string }
+  | {
+      outcome: 'drift' | 'wrong' | 'replayed' | 'malformed' | 'not-handed-out' | 'unknown-serial' | 'seed-purged' | 'rate-limited';
+      message: string;
+      retryAfterMs?: number;
+    };
+
+export type SelfCheckOutcome = SelfCheckResult['outcome'];
+
+export interface SelfCheckLimits {
+  /** Checks of one token per window. */
+  perToken: number;
+  /** Checks at this desk per window, all tokens together. */
+  perDesk: number;
+  windowMs: number;
+}
+
+export const SELF_CHECK_LIMITS: SelfCheckLimits = { perToken: 5, perDesk: 30, windowMs: 10 * 60_000 };
+
+/** The audit actor: nobody is signed in. */
+const SELF_CHECK_ACTOR = 'self-check';
+
+const COME_TO_DESK = 'please come to the desk';
+
+export function selfCheck(
+  inventory: Inventory,
+  request: { serial: string; code: string; now?: number; limits?: SelfCheckLimits },
+): SelfCheckResult {
+  const now = request.now ?? Date.now();
+  const limits = request.limits ?? SELF_CHECK_LIMITS;
+  const { sqlite, deskId } = inventory;
+  const deskScope = `desk:${deskId}`;
+
+  const serial = normaliseSerial(request.serial);
+  const serialIssue = serialProblem(serial);
+  if (serialIssue) {
+    // Nothing looked up, nothing counted: a typo is not a probe.
+    return { outcome: 'malformed', message: `${serialIssue}; scan the barcode on the back of your token, or type the number printed there` };
+  }
+
+  const deskLimit = limitReached(inventory, deskScope, limits.perDesk, limits.windowMs, now);
+  if (deskLimit !== null) {
+    return finish(inventory, now, { serial, counted: [] }, {
+      outcome: 'rate-limited',
+      retryAfterMs: deskLimit,
+      message: `this kiosk has had many checks in the last few minutes; try again in ${waitText(deskLimit)}, or ${COME_TO_DESK}`,
+    });
+  }
+
+  const token = findToken(inventory, serial);
+  if (!token) {
+    // The typed text is not written anywhere: it may be a code typed into the wrong field.
+    return finish(inventory, now, { serial: null, counted: [deskScope] }, {
+      outcome: 'unknown-serial',
+      message: `token ${serial} is not one of this desk's tokens: check the number on the back of your token, or ${COME_TO_DESK}`,
+    });
+  }
+
+  const tokenScope = `token:${token.serial}`;
+  const tokenLimit = limitReached(inventory, tokenScope, limits.perToken, limits.windowMs, now);
+  if (tokenLimit !== null) {
+    return finish(inventory, now, { serial: token.serial, counted: [] }, {
+      outcome: 'rate-limited',
+      retryAfterMs: tokenLimit,
+      message: `this token was checked several times in the last few minutes; try again in ${waitText(tokenLimit)}, or ${COME_TO_DESK}`,
+    });
+  }
+
+  const typed = normaliseCode(request.code, token.digits);
+  if ('reason' in typed) {
+    return { outcome: 'malformed', message: `${typed.reason}; press the token's button and type the ${token.digits} digits it shows` };
+  }
+
+  const counted = [deskScope, tokenScope];
+  const upn = liveUpnOf(inventory, token.id);
+  if (!['assigned', 'exported', 'uploaded'].includes(token.status) || upn === null) {
+    return finish(inventory, now, { serial: token.serial, counted }, {
+      outcome: 'not-handed-out',
+      message: `token ${token.serial} has not been handed out to anyone, so there is nothing to check; ${COME_TO_DESK}`,
+    });
+  }
+  if (token.seedPurged) {
+    return finish(inventory, now, { serial: token.serial, counted }, {
+      outcome: 'seed-purged',
+      message:
+        "this token's seed was deleted after upload; the desk cannot check it here — try signing in to a Microsoft service",
+    });
+  }
+
+  // Accept anything Entra's sign-in would accept; look further only to say how far off the clock is.
+  const tolerance = signInToleranceSteps(token.period);
+  const outcome = verifyTotp({
+    token: { secret: openSeed(inventory, token.id), algorithm: token.algorithm, digits: token.digits, period: token.period },
+    code: typed.code,
+    now,
+    lastAcceptedStep: token.lastAcceptedStep,
+    window: tolerance,
+  });
+
+  switch (outcome.kind) {
+    case 'accepted': {
+      const clock = outcome.offsetSteps === 0 ? 'its clock is on time' : `its clock is ${describeOffset(outcome.offsetSteps, token.period)}, which sign-in still accepts`;
+      return finish(inventory, now, { serial: token.serial, counted, acceptStep: { tokenId: token.id, step: outcome.step } }, {
+        outcome: 'works',
+        maskedUpn: maskUpn(upn),
+        offsetSteps: outcome.offsetSteps,
+        message: `your token works: it belongs to ${maskUpn(upn)} and ${clock}`,
+      });
+    }
+    case 'replayed':
+      return finish(inventory, now, { serial: token.serial, counted }, {
+        outcome: 'replayed',
+        message: 'that code was already used; press the button for a new code and type that one',
+      });
+    case 'out-of-window':
+      return finish(inventory, now, { serial: token.serial, counted }, {
+        outcome: 'drift',
+        message:
+          `your token's clock is ${describeOffset(outcome.offsetSteps, token.period)}; Microsoft sign-in allows about ` +
+          `${humanDuration(signInToleranceSeconds(token.period))}, so its codes will be refused: ${COME_TO_DESK} for a new token`,
+      });
+    case 'wrong':
+      return finish(inventory, now, { serial: token.serial, counted }, {
+        outcome: 'wrong',
+        message: `that code is not token ${token.serial}'s: check the number on the back, press the button and type the new code`,
+      });
+    case 'malformed':
+      return { outcome: 'malformed', message: `${outcome.reason}; press the token's button and type the ${token.digits} digits it shows` };
+  }
+}
+
+function liveUpnOf(inventory: Inventory, tokenId: number): string | null {
+  const row = inventory.sqlite.prepare('SELECT upn FROM assignments WHERE token_id = ? AND undone_at IS NULL').get(tokenId) as
+    | { upn: string }
+    | undefined;
+  return row?.upn ?? null;
+}
+
+/** Null when another check is allowed; else milliseconds until the oldest counted check leaves the window. */
+function limitReached(inventory: Inventory, scope: string, limit: number, windowMs: number, now: number): number | null {
+  const since = now - windowMs;
+  const row = inventory.sqlite
+    .prepare('SELECT count(*) AS n, min(at_ms) AS oldest FROM self_check_attempts WHERE scope = ? AND at_ms > ? AND at_ms <= ?')
+    .get(scope, since, now) as { n: number; oldest: number | null };
+  if (row.n < limit || row.oldest === null) return null;
+  return Math.max(1000, row.oldest + windowMs - now);
+}
+
+/** Counts the check, moves the token's last accepted step on when a code was accepted, audits: one transaction. */
+function finish(
+  inventory: Inventory,
+  now: number,
+  record: { serial: string | null; counted: string[]; acceptStep?: { tokenId: number; step: number } },
+  result: SelfCheckResult,
+): SelfCheckResult {
+  const { sqlite, deskId } = inventory;
+  let outcome = result;
+  sqlite
+    .transaction(() => {
+      const insert = sqlite.prepare('INSERT INTO self_check_attempts (scope, at_ms) VALUES (?, ?)');
+      for (const scope of record.counted) insert.run(scope, now);
+      // Old attempts are no use to any limit: keep the table small.
+      sqlite.prepare('DELETE FROM self_check_attempts WHERE at_ms < ?').run(now - 24 * 60 * 60_000);
+      if (record.acceptStep) {
+        const moved = sqlite
+          .prepare('UPDATE tokens SET last_accepted_step = ? WHERE id = ? AND (last_accepted_step IS NULL OR last_accepted_step < ?)')
+          .run(record.acceptStep.step, record.acceptStep.tokenId, record.acceptStep.step);
+        // Another check or hand-out used this code a moment ago.
+        if (moved.changes === 0) outcome = { outcome: 'replayed', message: 'that code was already used; press the button for a new code and type that one' };
+      }
+      new AuditLog(sqlite).append({
+        actor: SELF_CHECK_ACTOR,
+        deskId,
+        action: 'self-check',
+        at: new Date(now).toISOString(),
+        subject: { serial: record.serial ?? '(unknown)', outcome: outcome.outcome },
+      });
+    })
+    .immediate();
+  return outcome;
+}
+
+function waitText(ms: number): string {
+  const minutes = Math.ceil(ms / 60_000);
+  return minutes <= 1 ? 'a minute' : `${minutes} minutes`;
+}

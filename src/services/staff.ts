@@ -1,0 +1,328 @@
+/**
+ * Staff accounts: who may sign in at the kiosk, with which role. PINs are kept only as scrypt
+ * hashes (random salt, parameters stored beside the hash) and compared in constant time.
+ *
+ * Sign-in never says whether a name exists: an unknown name costs the same scrypt work, gets the
+ * same message, and locks after the same number of tries as a real one. Only the right PIN of a
+ * disabled account learns that it is disabled.
+ */
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { Refusal } from '../core/errors.js';
+import type { Inventory } from '../store/db.js';
+import { AuditLog } from '../store/auditLog.js';
+import { authorise, type Actor, type Role } from './actor.js';
+
+export interface StaffView {
+  name: string;
+  role: Role;
+  disabled: boolean;
+  /** Set while sign-in for this name is locked after wrong PINs. */
+  lockedUntilMs: number | null;
+  createdAt: string;
+}
+
+export const STAFF_NAME_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
+export const PIN_PATTERN = /^[0-9]{4,12}$/;
+/** Wrong PINs in a row before sign-in for that name locks. */
+export const MAX_FAILED_PINS = 5;
+export const MAX_LOCKOUT_MINUTES = 60;
+
+/** The audit actor for events with no signed-in person (sign-in attempts). */
+const KIOSK_ACTOR = 'kiosk';
+/** What the audit log says for a name that is not a staff member (it may be a mistyped PIN). */
+const UNKNOWN_NAME = '(unknown)';
+
+// ---- PIN hashing --------------------------------------------------------------------------
+
+/** About 50-100 ms per hash on a desk PC: cheap for one sign-in, slow for a copied database. */
+const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyLength: 32, saltLength: 16 } as const;
+
+/** "scrypt$N$r$p$salt$hash", salt and hash in base64. */
+export function hashPin(pin: string): string {
+  const salt = randomBytes(SCRYPT.saltLength);
+  const hash = derive(pin, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keyLength);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+export function pinMatches(pin: string, stored: string): boolean {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  if (![N, r, p].every(Number.isSafeInteger) || expected.length === 0) return false;
+  return timingSafeEqual(derive(pin, salt, N, r, p, expected.length), expected);
+}
+
+function derive(pin: string, salt: Buffer, N: number, r: number, p: number, keyLength: number): Buffer {
+  return scryptSync(pin.normalize('NFKC'), salt, keyLength, { N, r, p, maxmem: 256 * N * r * p + 1024 * 1024 });
+}
+
+let decoyHash: string | undefined;
+/** A hash to check unknown names against, so they take as long as real ones. */
+function decoy(): string {
+  decoyHash ??= hashPin(randomBytes(8).toString('hex'));
+  return decoyHash;
+}
+
+// ---- reading ------------------------------------------------------------------------------
+
+interface StaffRow {
+  id: number;
+  name: string;
+  nameKey: string;
+  role: Role;
+  pinHash: string;
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+const nameKeyOf = (name: string): string => name.trim().toLowerCase();
+
+function findStaffRow(inventory: Inventory, name: string): StaffRow | undefined {
+  return inventory.sqlite
+    .prepare(
+      `SELECT id, name, name_key AS nameKey, role, pin_hash AS pinHash, created_at AS createdAt, disabled_at AS disabledAt
+         FROM staff WHERE name_key = ?`,
+    )
+    .get(nameKeyOf(name)) as StaffRow | undefined;
+}
+
+export function hasStaff(inventory: Inventory): boolean {
+  return inventory.sqlite.prepare('SELECT 1 FROM staff LIMIT 1').get() !== undefined;
+}
+
+export function listStaff(inventory: Inventory, options: { now?: number } = {}): StaffView[] {
+  const now = options.now ?? Date.now();
+  const rows = inventory.sqlite
+    .prepare(
+      `SELECT s.name, s.role, s.disabled_at AS disabledAt, s.created_at AS createdAt, g.locked_until_ms AS lockedUntilMs
+         FROM staff s LEFT JOIN pin_attempts g ON g.name_key = s.name_key
+        ORDER BY s.name_key`,
+    )
+    .all() as Array<{ name: string; role: Role; disabledAt: string | null; createdAt: string; lockedUntilMs: number | null }>;
+  return rows.map((r) => ({
+    name: r.name,
+    role: r.role,
+    disabled: r.disabledAt !== null,
+    lockedUntilMs: r.lockedUntilMs !== null && r.lockedUntilMs > now ? r.lockedUntilMs : null,
+    createdAt: r.createdAt,
+  }));
+}
+
+function viewOf(inventory: Inventory, name: string): StaffView {
+  const view = listStaff(inventory).find((s) => s.name.toLowerCase() === nameKeyOf(name));
+  if (!view) throw new Error(`staff member ${name} vanished`);
+  return view;
+}
+
+// ---- managing -----------------------------------------------------------------------------
+
+/** Why a staff name cannot be used, or null. */
+export function staffNameProblem(name: string): string | null {
+  if (STAFF_NAME_PATTERN.test(name)) return null;
+  return 'a staff name is 1 to 32 letters, digits, dots, dashes or underscores (e.g. "anna.k")';
+}
+
+/** Why a PIN cannot be used, or null. Never echoes the PIN. */
+export function pinProblem(pin: string): string | null {
+  return PIN_PATTERN.test(pin) ? null : 'a PIN is 4 to 12 digits';
+}
+
+/**
+ * Adds a staff member. Admins only, except the very first account of a home, which must be an
+ * admin and needs no actor check (someone has to be first).
+ */
+export function addStaff(inventory: Inventory, request: { name: string; role: Role; pin: string; actor: Actor; now?: number }): StaffView {
+  const name = request.name.trim();
+  const nameProblem = staffNameProblem(name);
+  if (nameProblem) throw new Refusal('bad-staff-name', nameProblem);
+  if (request.role !== 'staff' && request.role !== 'admin') throw new Refusal('bad-role', 'the role is staff or admin');
+  const problem = pinProblem(request.pin);
+  if (problem) throw new Refusal('bad-pin-format', `${problem}; nothing was changed`);
+  // Checked again under the write lock below; this early check only saves a useless scrypt run.
+  if (hasStaff(inventory) || request.role !== 'admin') authorise(request.actor, 'manage-staff');
+  const pinHash = hashPin(request.pin);
+  const { sqlite, deskId } = inventory;
+  const at = new Date(request.now ?? Date.now()).toISOString();
+  sqlite
+    .transaction(() => {
+      const bootstrap = !hasStaff(inventory) && request.role === 'admin';
+      if (!bootstrap) authorise(request.actor, 'manage-staff');
+      const existing = findStaffRow(inventory, name);
+      if (existing) {
+        throw new Refusal(
+          'staff-exists',
+          `there is already a staff member called ${existing.name}${existing.disabledAt ? ' (disabled: `tokendesk staff enable` brings them back)' : ''}; choose another name`,
+        );
+      }
+      sqlite
+        .prepare('INSERT INTO staff (name, name_key, role, pin_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(name, nameKeyOf(name), request.role, pinHash, at, request.actor.name);
+      // A fresh account starts with a clean slate, whatever was typed under its name before.
+      sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(nameKeyOf(name));
+      new AuditLog(sqlite).append({
+        actor: request.actor.name,
+        deskId,
+        action: 'staff-add',
+        at,
+        subject: { staff: name, role: request.role, firstAdmin: bootstrap },
+      });
+    })
+    .immediate();
+  return viewOf(inventory, name);
+}
+
+/** Disables an account (kept for the record). Refuses to disable the last enabled admin. */
+export function disableStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
+  authorise(request.actor, 'manage-staff');
+  const { sqlite, deskId } = inventory;
+  const at = new Date(request.now ?? Date.now()).toISOString();
+  sqlite
+    .transaction(() => {
+      const row = requireStaff(inventory, request.name);
+      if (row.disabledAt) throw new Refusal('already-disabled', `${row.name} is already disabled`);
+      if (row.role === 'admin') {
+        const admins = sqlite.prepare("SELECT count(*) AS n FROM staff WHERE role = 'admin' AND disabled_at IS NULL").get() as { n: number };
+        if (admins.n <= 1) {
+          throw new Refusal('last-admin', `${row.name} is the last enabled admin: add another admin first (\`tokendesk staff add NAME --role admin\`)`);
+        }
+      }
+      sqlite.prepare('UPDATE staff SET disabled_at = ?, disabled_by = ? WHERE id = ?').run(at, request.actor.name, row.id);
+      new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action: 'staff-disable', at, subject: { staff: row.name } });
+    })
+    .immediate();
+}
+
+/** Brings a disabled account back, with its old PIN; clears any sign-in lock. */
+export function enableStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
+  authorise(request.actor, 'manage-staff');
+  const { sqlite, deskId } = inventory;
+  const at = new Date(request.now ?? Date.now()).toISOString();
+  sqlite
+    .transaction(() => {
+      const row = requireStaff(inventory, request.name);
+      if (!row.disabledAt) throw new Refusal('not-disabled', `${row.name} is not disabled`);
+      sqlite.prepare('UPDATE staff SET disabled_at = NULL, disabled_by = NULL WHERE id = ?').run(row.id);
+      sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(row.nameKey);
+      new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action: 'staff-enable', at, subject: { staff: row.name } });
+    })
+    .immediate();
+}
+
+/** Lifts a sign-in lock (the person is at the desk and an admin vouches for them). */
+export function unlockStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
+  authorise(request.actor, 'manage-staff');
+  const { sqlite, deskId } = inventory;
+  const at = new Date(request.now ?? Date.now()).toISOString();
+  sqlite
+    .transaction(() => {
+      const row = requireStaff(inventory, request.name);
+      sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(row.nameKey);
+      new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action: 'staff-unlock', at, subject: { staff: row.name } });
+    })
+    .immediate();
+}
+
+function requireStaff(inventory: Inventory, name: string): StaffRow {
+  const row = findStaffRow(inventory, name);
+  if (!row) throw new Refusal('unknown-staff', `there is no staff member called ${name.trim()}; \`tokendesk staff list\` shows who there is`);
+  return row;
+}
+
+// ---- signing in ---------------------------------------------------------------------------
+
+/** 1, 2, 4, 8 ... minutes, at most an hour: the nth lockout (0-based) in a row. */
+export function lockoutMinutes(previousLockouts: number): number {
+  return Math.min(MAX_LOCKOUT_MINUTES, 2 ** Math.min(previousLockouts, 10));
+}
+
+export function signIn(inventory: Inventory, request: { name: string; pin: string; now?: number }): Actor {
+  const now = request.now ?? Date.now();
+  const at = new Date(now).toISOString();
+  const nameKey = nameKeyOf(request.name).slice(0, 64);
+  if (nameKey.length === 0) throw new Refusal('bad-name', 'type your staff name, then your PIN');
+  const { sqlite, deskId } = inventory;
+  const audit = new AuditLog(sqlite);
+  const readGuard = () =>
+    sqlite.prepare('SELECT failed_pins AS failed, lockouts, locked_until_ms AS lockedUntilMs FROM pin_attempts WHERE name_key = ?').get(nameKey) as
+      | { failed: number; lockouts: number; lockedUntilMs: number | null }
+      | undefined;
+
+  const person = findStaffRow(inventory, nameKey);
+  const auditName = person?.name ?? UNKNOWN_NAME;
+
+  const guard = readGuard();
+  if (guard?.lockedUntilMs != null && guard.lockedUntilMs > now) {
+    // Locked: the PIN is not even checked, so guessing on does nothing.
+    const lockedUntilMs = guard.lockedUntilMs;
+    sqlite.transaction(() => {
+      audit.append({ actor: KIOSK_ACTOR, deskId, action: 'sign-in-failed', at, subject: { staff: auditName, reason: 'locked' } });
+    }).immediate();
+    throw lockedRefusal(lockedUntilMs, now);
+  }
+
+  // Always one scrypt run, known name or not.
+  const matches = pinMatches(request.pin, person?.pinHash ?? decoy()) && person !== undefined;
+
+  if (matches && person) {
+    if (person.disabledAt) {
+      sqlite.transaction(() => {
+        audit.append({ actor: KIOSK_ACTOR, deskId, action: 'sign-in-failed', at, subject: { staff: person.name, reason: 'disabled' } });
+      }).immediate();
+      throw new Refusal('staff-disabled', `the account ${person.name} is disabled; ask an admin`);
+    }
+    sqlite.transaction(() => {
+      sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(nameKey);
+      audit.append({ actor: person.name, deskId, action: 'sign-in', at, subject: { staff: person.name, role: person.role } });
+    }).immediate();
+    return { name: person.name, role: person.role };
+  }
+
+  const outcome = sqlite.transaction(() => {
+    // Read again under the write lock: two kiosks may be counting the same name.
+    const current = readGuard();
+    const failed = (current?.failed ?? 0) + 1;
+    const lockouts = current?.lockouts ?? 0;
+    const locks = failed >= MAX_FAILED_PINS;
+    const minutes = lockoutMinutes(lockouts);
+    const lockedUntilMs = locks ? now + minutes * 60_000 : null;
+    sqlite
+      .prepare(
+        `INSERT INTO pin_attempts (name_key, failed_pins, lockouts, locked_until_ms) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name_key) DO UPDATE SET failed_pins = excluded.failed_pins, lockouts = excluded.lockouts,
+                                              locked_until_ms = excluded.locked_until_ms`,
+      )
+      // A lock starts a fresh count for when it ends; the lockout count makes the next one longer.
+      .run(nameKey, locks ? 0 : failed, locks ? lockouts + 1 : lockouts, lockedUntilMs);
+    audit.append({ actor: KIOSK_ACTOR, deskId, action: 'sign-in-failed', at, subject: { staff: auditName, attempt: failed } });
+    if (locks) audit.append({ actor: KIOSK_ACTOR, deskId, action: 'staff-locked', at, subject: { staff: auditName, minutes } });
+    return { attemptsLeft: MAX_FAILED_PINS - failed, lockedUntilMs };
+  }).immediate();
+
+  if (outcome.lockedUntilMs !== null) throw lockedRefusal(outcome.lockedUntilMs, now);
+  throw new Refusal(
+    'bad-pin',
+    `that name and PIN do not match; ${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? 'try' : 'tries'} left before sign-in for this name locks`,
+    { attemptsLeft: outcome.attemptsLeft },
+  );
+}
+
+export function signOut(inventory: Inventory, actor: Actor, options: { now?: number } = {}): void {
+  const { sqlite, deskId } = inventory;
+  const at = new Date(options.now ?? Date.now()).toISOString();
+  sqlite.transaction(() => {
+    new AuditLog(sqlite).append({ actor: actor.name, deskId, action: 'sign-out', at, subject: { staff: actor.name } });
+  }).immediate();
+}
+
+function lockedRefusal(lockedUntilMs: number, now: number): Refusal {
+  const minutes = Math.max(1, Math.ceil((lockedUntilMs - now) / 60_000));
+  const until = new Date(lockedUntilMs);
+  const clock = `${String(until.getHours()).padStart(2, '0')}:${String(until.getMinutes()).padStart(2, '0')}`;
+  return new Refusal(
+    'staff-locked',
+    `too many wrong PINs: sign-in for this name is locked until ${clock} (${minutes} minute${minutes === 1 ? '' : 's'}); an admin can unlock it sooner`,
+    { lockedUntilMs },
+  );
+}
