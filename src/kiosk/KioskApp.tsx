@@ -1,63 +1,312 @@
 /**
- * The kiosk frame: header (desk, clock, inventory counts), body, footer with the keys that work.
- * The hand-out wizard, sign-in and self-check screens build on this frame.
+ * The kiosk's root: which screen is up, who is signed in, the header and footer, the idle timer
+ * and Ctrl+C. It owns exit(); screens only say they are done.
  */
-import { Box, Text, useApp, useInput } from 'ink';
-import { useEffect, useState } from 'react';
+import { Box, useApp, useStdout } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { inventoryCounts } from '../services/deskTools.js';
+import { hasStaff, signOut } from '../services/staff.js';
+import { rosterSize } from '../services/roster.js';
+import type { Actor } from '../services/actor.js';
+import { scannerStatusText, type ScanSource, type ScannerStatus } from '../scanner/index.js';
 import type { Inventory } from '../store/db.js';
-import { countTokensByStatus } from '../store/tokenRepo.js';
-import { countWaitingForExport } from '../services/batches.js';
+import { Frame, Message } from './components/Frame.js';
+import { PracticePanel } from './components/PracticePanel.js';
+import { isChar, type KioskKey } from './input/keys.js';
+import { KeyRouter } from './input/KeyRouter.js';
+import type { KioskContext } from './context.js';
+import type { PracticeHome } from './practice.js';
+import { HAND_OUT_KEYS, HandOut, type HandOutProgress } from './screens/HandOut.js';
+import { Menu, type MenuChoice } from './screens/Menu.js';
+import { SelfCheck } from './screens/SelfCheck.js';
+import { SignIn } from './screens/SignIn.js';
+import { Today } from './screens/Today.js';
+import { Welcome, type WelcomeReason } from './screens/Welcome.js';
 
-export function KioskApp({ inventory, homeDir }: { inventory: Inventory | null; homeDir: string }) {
+export interface KioskSession {
+  inventory: Inventory;
+  homeDir: string;
+  practice: PracticeHome | null;
+}
+
+type Screen =
+  | { name: 'welcome'; reason: WelcomeReason }
+  | { name: 'sign-in'; hint?: string }
+  | { name: 'menu' }
+  | { name: 'hand-out' }
+  | { name: 'today' }
+  | { name: 'self-check'; back: 'sign-in' | 'menu' };
+
+export interface KioskAppProps {
+  session: KioskSession | null;
+  homeDir: string;
+  scanSource?: ScanSource | null;
+  /** Practice mode from the welcome screen. */
+  startPractice?: () => Promise<KioskSession>;
+  now?: () => number;
+  /** Tests turn keyboard-wedge timing off (they type faster than any person). */
+  wedge?: { maxKeyGapMs?: number; minScanLength?: number } | false;
+  /** For tests: a fixed terminal size. */
+  size?: { columns: number; rows: number };
+}
+
+export function KioskApp(props: KioskAppProps) {
+  const [session, setSession] = useState(props.session);
+  const now = props.now ?? Date.now;
+  const size = useTerminalSize(props.size);
   const { exit } = useApp();
-  const now = useClock();
-  useInput((input, key) => {
-    if (input === 'q' || (key.ctrl && input === 'c')) exit();
-  });
+  const [confirmQuit, setConfirmQuit] = useState(false);
+  const progress = useRef<HandOutProgress | null>(null);
+  const lastKey = useRef(now());
+
+  const quit = useCallback(() => exit(), [exit]);
+
+  const onAnyKey = (key: KioskKey): boolean => {
+    lastKey.current = now();
+    if (key.kind === 'ctrl' && key.letter === 'c') {
+      if (progress.current?.dirty && !confirmQuit) setConfirmQuit(true);
+      else quit();
+      return true;
+    }
+    if (confirmQuit) {
+      if (isChar(key, 'y')) quit();
+      else setConfirmQuit(false);
+      return true;
+    }
+    return false;
+  };
+
   return (
-    <Box flexDirection="column">
-      <Box borderStyle="single" paddingX={1} justifyContent="space-between">
-        <Text bold>tokendesk{inventory ? ` · desk ${inventory.deskId}` : ''}</Text>
-        <Text>kiosk clock {now.toISOString().slice(11, 19)} UTC</Text>
-      </Box>
-      <Box paddingX={1} paddingY={1} flexDirection="column">
-        {inventory ? <Inventory inventory={inventory} /> : <Welcome homeDir={homeDir} />}
-      </Box>
-      <Box paddingX={1}>
-        <Text dimColor>[q] quit</Text>
-      </Box>
-    </Box>
+    <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} wedge={props.wedge} now={now}>
+      {session ? (
+        <Desk
+          session={session}
+          now={now}
+          size={size}
+          scanSource={props.scanSource ?? null}
+          confirmQuit={confirmQuit}
+          lastKey={lastKey}
+          onProgress={(p) => (progress.current = p)}
+          onQuit={quit}
+        />
+      ) : (
+        <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={['[p] practice', '[q] quit']} width={size.columns} height={size.rows}>
+          <Welcome
+            reason="no-home"
+            homeDir={props.homeDir}
+            onQuit={quit}
+            onPractice={() => {
+              void props.startPractice?.().then(setSession);
+            }}
+          />
+        </Frame>
+      )}
+    </KeyRouter>
   );
 }
 
-function Inventory({ inventory }: { inventory: Inventory }) {
-  const counts = countTokensByStatus(inventory);
-  return (
-    <Box flexDirection="column">
-      <Text>In stock: {counts['in-stock']} · waiting for export: {countWaitingForExport(inventory)} · exported: {counts.exported}</Text>
-      <Text> </Text>
-      <Text>Hand out a token from the command line for now:</Text>
-      <Text>  tokendesk assign --serial SERIAL --upn name@example.com --code 123456</Text>
-    </Box>
-  );
-}
+function Desk({
+  session,
+  now,
+  size,
+  scanSource,
+  confirmQuit,
+  lastKey,
+  onProgress,
+  onQuit,
+}: {
+  lastKey: { current: number };
+  session: KioskSession;
+  now: () => number;
+  size: { columns: number; rows: number };
+  scanSource: ScanSource | null;
+  confirmQuit: boolean;
+  onProgress: (p: HandOutProgress | null) => void;
+  onQuit: () => void;
+}) {
+  const { inventory, practice } = session;
+  const [version, setVersion] = useState(0);
+  const changed = useCallback(() => setVersion((v) => v + 1), []);
+  const kiosk: KioskContext = useMemo(() => ({ inventory, now, changed, rosterSize: rosterSize(inventory) }), [inventory, now, changed]);
+  const [actor, setActor] = useState<Actor | null>(null);
+  const [screen, setScreen] = useState<Screen>(() => firstScreen(inventory, practice !== null));
+  const [step, setStep] = useState<HandOutProgress | null>(null);
+  const [practiceSerial, setPracticeSerial] = useState<string | null>(null);
+  const clock = useClock(now);
+  const counts = useMemo(() => inventoryCounts(inventory, { now: now() }), [inventory, version, Math.floor(clock / 30_000)]);
+  const scanner = useScannerStatus(scanSource);
 
-function Welcome({ homeDir }: { homeDir: string }) {
-  return (
-    <Box flexDirection="column">
-      <Text bold>Welcome to tokendesk</Text>
-      <Text>There is no inventory in {homeDir} yet. To start:</Text>
-      <Text>  1. tokendesk init --home {homeDir}</Text>
-      <Text>  2. tokendesk import SEEDFILE --home {homeDir}</Text>
-    </Box>
+  const signOutNow = useCallback(
+    (hint?: string) => {
+      if (actor) signOut(inventory, actor, { now: now() });
+      setActor(null);
+      onProgress(null);
+      setStep(null);
+      setScreen({ name: 'sign-in', hint });
+    },
+    [actor, inventory, now, onProgress],
   );
-}
 
-function useClock(): Date {
-  const [now, setNow] = useState(() => new Date());
+  // Idle: back to sign-in, and every name and UPN leaves the screen with the unmounted wizard.
+  const idleMs = inventory.settings.idleMinutes * 60_000;
   useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), 1000);
+    if (!actor || idleMs === 0) return;
+    const timer = setInterval(() => {
+      if (now() - lastKey.current >= idleMs) signOutNow(`signed out after ${inventory.settings.idleMinutes} minutes without a key press`);
+    }, 1000);
     return () => clearInterval(timer);
-  }, []);
-  return now;
+  }, [actor, idleMs, now, signOutNow, inventory.settings.idleMinutes]);
+  const touch = () => {
+    lastKey.current = now();
+  };
+
+  const choose = (choice: MenuChoice) => {
+    touch();
+    if (choice === 'quit') return onQuit();
+    if (choice === 'sign-out') return signOutNow();
+    if (choice === 'self-check') return setScreen({ name: 'self-check', back: 'menu' });
+    setScreen(choice === 'hand-out' ? { name: 'hand-out' } : { name: 'today' });
+  };
+
+  const reportProgress = useCallback(
+    (p: HandOutProgress) => {
+      touch();
+      setStep(p);
+      onProgress(p);
+    },
+    [onProgress],
+  );
+
+  const footer = footerFor(screen, step);
+  const panel = practice !== null && size.columns >= 100;
+  const body = (() => {
+    switch (screen.name) {
+      case 'welcome':
+        return (
+          <Welcome
+            reason={screen.reason}
+            homeDir={session.homeDir}
+            onQuit={onQuit}
+            onPractice={() => undefined}
+            onContinue={screen.reason === 'no-tokens' ? () => setScreen({ name: 'sign-in' }) : undefined}
+          />
+        );
+      case 'sign-in':
+        return (
+          <SignIn
+            kiosk={kiosk}
+            hint={screen.hint ?? (practice ? 'practice mode: sign in as practice, PIN 1234' : undefined)}
+            onSelfCheck={() => setScreen({ name: 'self-check', back: 'sign-in' })}
+            onSignedIn={(a) => {
+              touch();
+              setActor(a);
+              setScreen({ name: 'menu' });
+            }}
+          />
+        );
+      case 'menu':
+        return actor ? <Menu actor={actor} onChoose={choose} /> : null;
+      case 'hand-out':
+        return actor ? (
+          <HandOut
+            kiosk={kiosk}
+            actor={actor}
+            onProgress={reportProgress}
+            onPracticeToken={practice ? setPracticeSerial : undefined}
+            onExit={() => {
+              onProgress(null);
+              setStep(null);
+              setScreen({ name: 'menu' });
+            }}
+          />
+        ) : null;
+      case 'today':
+        return actor ? <Today kiosk={kiosk} actor={actor} rows={size.rows - 12} onExit={() => setScreen({ name: 'menu' })} /> : null;
+      case 'self-check':
+        return <SelfCheck kiosk={kiosk} onPracticeToken={practice ? setPracticeSerial : undefined} onExit={() => setScreen(screen.back === 'menu' && actor ? { name: 'menu' } : { name: 'sign-in' })} />;
+    }
+  })();
+
+  return (
+    <Frame
+      header={{ deskId: inventory.deskId, staff: actor ? `${actor.name} (${actor.role})` : null, clock: new Date(clock), counts, scanner, practice: practice !== null }}
+      footer={confirmQuit ? ['[y] quit and lose this hand-out', '[any other key] stay'] : footer}
+      width={size.columns}
+      height={size.rows}
+    >
+      <Box flexDirection="row">
+        <Box flexDirection="column" flexGrow={1}>
+          {confirmQuit && <Message tone="warn">A hand-out is in progress. Quit anyway? [y/N]</Message>}
+          {body}
+        </Box>
+        {panel && practice && <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} />}
+      </Box>
+      {practice !== null && !panel && practiceSerial && (
+        <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} />
+      )}
+    </Frame>
+  );
 }
+
+function firstScreen(inventory: Inventory, practice: boolean): Screen {
+  if (!practice && !hasStaff(inventory)) return { name: 'welcome', reason: 'no-staff' };
+  if (!practice && inventoryCounts(inventory).inStock === 0 && !hasAnyToken(inventory)) return { name: 'welcome', reason: 'no-tokens' };
+  return { name: 'sign-in' };
+}
+
+function hasAnyToken(inventory: Inventory): boolean {
+  return inventory.sqlite.prepare('SELECT 1 FROM tokens LIMIT 1').get() !== undefined;
+}
+
+function footerFor(screen: Screen, step: HandOutProgress | null): string[] {
+  switch (screen.name) {
+    case 'welcome':
+      return ['[p] practice', '[q] quit'];
+    case 'sign-in':
+      return ['[Tab] next field', '[Enter] sign in', '[?] employee self-check', '[Ctrl+C] quit'];
+    case 'menu':
+      return ['[h] hand out', '[t] today', '[c] self-check', '[s] sign out', '[q] quit'];
+    case 'hand-out':
+      return HAND_OUT_KEYS[step?.step ?? 'Employee'];
+    case 'today':
+      return ['[↑↓ PgUp PgDn] move', '[u] undo', '[Esc] back'];
+    case 'self-check':
+      return ['[Enter] next', '[Esc] done'];
+  }
+}
+
+function useClock(now: () => number): number {
+  const [time, setTime] = useState(now);
+  useEffect(() => {
+    const timer = setInterval(() => setTime(now()), 1000);
+    return () => clearInterval(timer);
+  }, [now]);
+  return time;
+}
+
+function useScannerStatus(source: ScanSource | null): string {
+  const [status, setStatus] = useState<ScannerStatus | null>(() => source?.status() ?? null);
+  useEffect(() => {
+    if (!source) return;
+    setStatus(source.status());
+    return source.onStatus(setStatus);
+  }, [source]);
+  return status ? scannerStatusText(status) : 'scanner: keyboard';
+}
+
+/** Columns and rows, following resizes; the frame stays one row under the height (Ink redraw). */
+function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: Math.max(40, stdout.columns || 80), rows: Math.max(12, (stdout.rows || 24) - 1) });
+  const [size, setSize] = useState(fixed ?? read());
+  useEffect(() => {
+    if (fixed) return;
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout, fixed]);
+  return size;
+}
+

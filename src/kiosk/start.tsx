@@ -1,27 +1,64 @@
 /**
- * Starts the Ink app on the real terminal. The kiosk owns Ctrl+C (exitOnCtrlC off) and renders
- * nothing to stdout besides Ink.
+ * Starts the Ink app on the real terminal: opens the home (or a practice home), starts the scanner
+ * source, renders, and on the way out stops the scanner, closes the database, removes a practice
+ * home and leaves the terminal usable. The kiosk owns Ctrl+C (exitOnCtrlC off).
  */
 import { render } from 'ink';
-import { openInventory } from '../store/db.js';
-import { resolveHomeDir } from '../store/home.js';
 import { Refusal } from '../core/errors.js';
-import { KioskApp } from './KioskApp.js';
+import { openInventory } from '../store/db.js';
+import { readSettings, homePaths, resolveHomeDir } from '../store/home.js';
+import { createScanSource, type ScanSource } from '../scanner/index.js';
+import { KioskApp, type KioskSession } from './KioskApp.js';
+import { createPracticeHome } from './practice.js';
 
-export async function startKiosk(options: { home?: string; demo: boolean }): Promise<number> {
+export interface KioskOptions {
+  home?: string;
+  demo: boolean;
+  scanner?: string;
+}
+
+export async function startKiosk(options: KioskOptions): Promise<number> {
   const homeDir = resolveHomeDir(options.home);
-  let inventory;
-  try {
-    inventory = openInventory(homeDir);
-  } catch (error) {
-    if (!(error instanceof Refusal) || error.code !== 'not-initialised') throw error;
-    inventory = null;
-  }
-  const app = render(<KioskApp inventory={inventory} homeDir={homeDir} />, { exitOnCtrlC: false, patchConsole: true });
+  const sessions: KioskSession[] = [];
+  const open = async (): Promise<KioskSession | null> => {
+    if (options.demo) return practiceSession();
+    try {
+      return { inventory: openInventory(homeDir), homeDir, practice: null };
+    } catch (error) {
+      if (error instanceof Refusal && error.code === 'not-initialised') return null;
+      throw error;
+    }
+  };
+  const practiceSession = async (): Promise<KioskSession> => {
+    const practice = await createPracticeHome();
+    const session = { inventory: practice.inventory, homeDir: practice.dir, practice };
+    sessions.push(session);
+    return session;
+  };
+
+  const session = await open();
+  if (session && !session.practice) sessions.push(session);
+  const spec = options.scanner ?? (session && !session.practice ? readSettings(homePaths(homeDir)).scanner : 'auto');
+  const scanSource: ScanSource | null = spec === 'off' ? null : createScanSource(spec);
+  await scanSource?.start();
+
+  const app = render(<KioskApp session={session} homeDir={homeDir} scanSource={scanSource} startPractice={practiceSession} />, {
+    exitOnCtrlC: false,
+    patchConsole: true,
+  });
+  const stopOnSignal = () => app.unmount();
+  process.once('SIGTERM', stopOnSignal);
+  process.once('SIGHUP', stopOnSignal);
   try {
     await app.waitUntilExit();
   } finally {
-    inventory?.close();
+    process.off('SIGTERM', stopOnSignal);
+    process.off('SIGHUP', stopOnSignal);
+    await scanSource?.stop();
+    for (const s of sessions) {
+      if (s.practice) s.practice.close();
+      else s.inventory.close();
+    }
   }
   return 0;
 }

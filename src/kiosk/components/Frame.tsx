@@ -1,0 +1,73 @@
+/** Header (desk, staff, clock, counts, scanner), body, footer with the keys that work here. */
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import { colourOf } from './theme.js';
+
+export interface HeaderInfo {
+  deskId: string;
+  staff: string | null;
+  clock: Date;
+  counts: { inStock: number; handedOutToday: number; waitingForExport: number } | null;
+  scanner: string;
+  practice: boolean;
+}
+
+export function Frame({ header, footer, children, width, height }: { header: HeaderInfo; footer: string[]; children: ReactNode; width: number; height: number }) {
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Header info={header} width={width} />
+      <Box flexDirection="column" flexGrow={1} paddingX={1} overflow="hidden">
+        {children}
+      </Box>
+      <Footer keys={footer} width={width} />
+    </Box>
+  );
+}
+
+function Header({ info, width }: { info: HeaderInfo; width: number }) {
+  const time = info.clock.toTimeString().slice(0, 8);
+  const counts = info.counts
+    ? `in stock ${info.counts.inStock} · today ${info.counts.handedOutToday} · to export ${info.counts.waitingForExport}`
+    : '';
+  return (
+    <Box flexDirection="column" width={width}>
+      <Box justifyContent="space-between" paddingX={1}>
+        <Text bold wrap="truncate">
+          tokendesk · desk {info.deskId}
+          {info.practice ? ' · PRACTICE' : ''}
+          {info.staff ? ` · ${info.staff}` : ' · signed out'}
+        </Text>
+        <Text>clock {time}</Text>
+      </Box>
+      <Box justifyContent="space-between" paddingX={1}>
+        <Text color={colourOf('dim')} wrap="truncate">
+          {counts}
+        </Text>
+        <Text color={colourOf('dim')} wrap="truncate">
+          {info.scanner}
+        </Text>
+      </Box>
+      <Text color={colourOf('dim')}>{'─'.repeat(Math.max(0, width))}</Text>
+    </Box>
+  );
+}
+
+function Footer({ keys, width }: { keys: string[]; width: number }) {
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text color={colourOf('dim')}>{'─'.repeat(Math.max(0, width))}</Text>
+      <Box paddingX={1}>
+        <Text wrap="truncate">{keys.join('   ')}</Text>
+      </Box>
+    </Box>
+  );
+}
+
+export function Message({ tone, children }: { tone: 'ok' | 'bad' | 'warn' | 'info'; children: ReactNode }) {
+  const mark = { ok: '✔', bad: '✘', warn: '!', info: '›' }[tone];
+  return (
+    <Text color={colourOf(tone)} wrap="wrap">
+      {mark} {children}
+    </Text>
+  );
+}

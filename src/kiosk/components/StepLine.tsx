@@ -1,0 +1,14 @@
+import { Text } from 'ink';
+
+export const HAND_OUT_STEPS = ['Employee', 'Token', 'Name', 'Verify', 'Done'] as const;
+export type HandOutStep = (typeof HAND_OUT_STEPS)[number];
+
+/** Employee > Token > [Name] > Verify > Done: the current step in brackets, so no colour is needed. */
+export function StepLine({ current }: { current: HandOutStep }) {
+  const index = HAND_OUT_STEPS.indexOf(current);
+  return (
+    <Text>
+      {HAND_OUT_STEPS.map((step, i) => (i === index ? `[${step}]` : i < index ? `${step} ✔` : step)).join('  >  ')}
+    </Text>
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * The one place Ink input is read. Printable input goes through the keyboard-wedge detector (a
+ * burst faster than anyone types, ending in Enter, is a scan); scans from a HID scanner come in
+ * through the same door; everything is delivered to the top handler only (a modal over a screen).
+ */
+import { useInput } from 'ink';
+import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
+import { DuplicateScanGuard, WedgeDetector, type ScanEvent, type ScanSource, type WedgeOutput } from '../../scanner/index.js';
+import { namedKey, type KioskKey } from './keys.js';
+
+type Handler = (key: KioskKey) => void;
+
+interface Router {
+  push(handler: { current: Handler }): () => void;
+}
+
+const RouterContext = createContext<Router | null>(null);
+
+export interface KeyRouterProps {
+  children: ReactNode;
+  /** HID or replay scans (the wedge detector covers keystroke scans). */
+  scanSource?: ScanSource | null;
+  /** Seen before any handler: global keys (Ctrl+C), the idle timer. Return true to stop there. */
+  onAnyKey?: (key: KioskKey) => boolean;
+  /** Wedge detection; tests that type fast turn it off. */
+  wedge?: { maxKeyGapMs?: number; minScanLength?: number } | false;
+  now?: () => number;
+}
+
+export function KeyRouter({ children, scanSource, onAnyKey, wedge, now = Date.now }: KeyRouterProps) {
+  const stack = useRef<Array<{ current: Handler }>>([]);
+  const onAny = useRef(onAnyKey);
+  onAny.current = onAnyKey;
+  const detector = useMemo(() => (wedge === false ? null : new WedgeDetector(wedge ?? {})), [wedge]);
+  const guard = useMemo(() => new DuplicateScanGuard(), []);
+  const timer = useRef<NodeJS.Timeout | null>(null);
+
+  const deliver = useCallback((key: KioskKey) => {
+    if (onAny.current?.(key)) return;
+    stack.current.at(-1)?.current(key);
+  }, []);
+
+  const deliverWedge = useCallback(
+    (outputs: WedgeOutput[]) => {
+      for (const out of outputs) {
+        // One key per character: a menu compares single keys, and two keys a fast typist (or a
+        // busy machine) delivers together must still be two choices, not one unknown string.
+        if (out.kind === 'typing') for (const char of out.text) deliver({ kind: 'text', text: char });
+        else if (out.kind === 'enter') deliver({ kind: 'key', name: 'enter' });
+        else if (guard.admit(out.scan)) deliver({ kind: 'scan', text: out.scan.text });
+      }
+    },
+    [deliver, guard],
+  );
+
+  const schedule = useCallback(() => {
+    if (!detector) return;
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    const at = detector.releaseAt;
+    if (at === undefined) return;
+    timer.current = setTimeout(() => deliverWedge(detector.tick(now())), Math.max(0, at - now()));
+  }, [detector, deliverWedge, now]);
+
+  useEffect(() => () => {
+    if (timer.current) clearTimeout(timer.current);
+  }, []);
+
+  useInput((input, key) => {
+    const named = namedKey(input, key);
+    if (named && !(named.kind === 'key' && named.name === 'enter' && detector)) {
+      // Release held typing first so the order of keys is kept.
+      if (detector) deliverWedge(detector.tick(Number.MAX_SAFE_INTEGER));
+      deliver(named);
+      schedule();
+      return;
+    }
+    const text = named ? '\r' : input;
+    if (!detector) {
+      for (const part of text.split(/(\r\n|\r|\n)/)) {
+        if (part === '') continue;
+        if (/^[\r\n]+$/.test(part)) deliver({ kind: 'key', name: 'enter' });
+        else for (const char of part) deliver({ kind: 'text', text: char });
+      }
+      return;
+    }
+    deliverWedge(detector.feed(text, now()));
+    schedule();
+  });
+
+  useEffect(() => {
+    if (!scanSource) return;
+    return scanSource.onScan((scan: ScanEvent) => {
+      if (guard.admit(scan)) deliver({ kind: 'scan', text: scan.text });
+    });
+  }, [scanSource, deliver, guard]);
+
+  const router = useMemo<Router>(
+    () => ({
+      push(handler) {
+        stack.current.push(handler);
+        return () => {
+          stack.current = stack.current.filter((h) => h !== handler);
+        };
+      },
+    }),
+    [],
+  );
+  return <RouterContext.Provider value={router}>{children}</RouterContext.Provider>;
+}
+
+/** Receive keys while mounted (and active); the most recently mounted handler wins. */
+export function useKeys(handler: Handler, active = true): void {
+  const router = useContext(RouterContext);
+  const ref = useRef(handler);
+  ref.current = handler;
+  // Layout effect: the handler is in place as soon as the screen is committed, so a key typed right
+  // after a screen change reaches the new screen, not the one that just left.
+  useLayoutEffect(() => {
+    if (!router || !active) return;
+    return router.push(ref);
+  }, [router, active]);
+}

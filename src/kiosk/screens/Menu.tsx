@@ -1,0 +1,41 @@
+/** The signed-in home: one key per task. */
+import { Box, Text } from 'ink';
+import type { Actor } from '../../services/actor.js';
+import { isChar, isKey } from '../input/keys.js';
+import { useKeys } from '../input/KeyRouter.js';
+
+export type MenuChoice = 'hand-out' | 'today' | 'self-check' | 'sign-out' | 'quit';
+
+export const MENU_ITEMS: Array<{ key: string; choice: MenuChoice; label: string }> = [
+  { key: 'h', choice: 'hand-out', label: 'Hand out a token' },
+  { key: 't', choice: 'today', label: "Today's hand-outs (and undo)" },
+  { key: 'c', choice: 'self-check', label: 'Employee self-check' },
+  { key: 's', choice: 'sign-out', label: 'Sign out' },
+  { key: 'q', choice: 'quit', label: 'Quit the kiosk' },
+];
+
+export function Menu({ actor, onChoose }: { actor: Actor; onChoose: (choice: MenuChoice) => void }) {
+  useKeys((key) => {
+    if (isKey(key, 'enter')) return onChoose('hand-out');
+    const item = MENU_ITEMS.find((i) => isChar(key, i.key));
+    if (item) onChoose(item.choice);
+    // A token scanned on the menu starts a hand-out: the most common next step anyway.
+  });
+  return (
+    <Box flexDirection="column">
+      <Text bold>Hello {actor.name} ({actor.role}). What next?</Text>
+      <Text> </Text>
+      {MENU_ITEMS.map((i) => (
+        <Text key={i.key}>
+          {'  '}[{i.key}] {i.label}
+          {i.choice === 'hand-out' ? '   (or Enter)' : ''}
+        </Text>
+      ))}
+      {actor.role === 'admin' && (
+        <Box marginTop={1}>
+          <Text>Admin tasks (import, export, batches) are on the command line for now: see `tokendesk --help`.</Text>
+        </Box>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,57 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
+
+/** tmux runs the real CLI in a real terminal; send-keys types, capture-pane reads the screen. */
+export const tmuxAvailable = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+if (!tmuxAvailable) process.stderr.write('skipping real-terminal tests: tmux is not installed (apt-get install tmux); .ci/run installs it\n');
+
+export class TmuxTerminal {
+  constructor(
+    readonly session: string,
+    readonly socket: string,
+  ) {}
+
+  static start(command: string, options: { columns?: number; rows?: number; env?: Record<string, string> } = {}): TmuxTerminal {
+    const session = `td${process.pid}${Math.floor(Math.random() * 1e6)}`;
+    const socket = `tokendesk-test-${session}`;
+    const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', session, '-x', String(options.columns ?? 110), '-y', String(options.rows ?? 30), `env ${env} ${command}; sleep 30`]);
+    return new TmuxTerminal(session, socket);
+  }
+
+  screen(): string {
+    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-t', this.session], { encoding: 'utf8' });
+  }
+
+  async waitFor(text: string | RegExp, timeoutMs = 10_000): Promise<string> {
+    const start = Date.now();
+    for (;;) {
+      const screen = this.screen();
+      if (typeof text === 'string' ? screen.includes(text) : text.test(screen)) return screen;
+      if (Date.now() - start > timeoutMs) expect.fail(`timed out waiting for ${String(text)}; the terminal shows:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Types like a person: one key at a time, a little apart (the kiosk tells scans from typing by speed). */
+  async type(text: string): Promise<void> {
+    for (const ch of text) {
+      execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-l', ch]);
+      await new Promise((r) => setTimeout(r, 60));
+    }
+  }
+
+  async key(name: 'Enter' | 'Escape' | 'C-c' | 'Tab'): Promise<void> {
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, name]);
+    await new Promise((r) => setTimeout(r, 80));
+  }
+
+  /** A keyboard-wedge scanner: the whole barcode and Enter in one burst. */
+  scan(text: string): void {
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-l', `${text}\r`]);
+  }
+
+  kill(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+  }
+}
