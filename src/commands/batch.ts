@@ -1,21 +1,99 @@
 import type { Command } from 'commander';
-import { listBatches } from '../services/batches.js';
-import { out, printJson, withHome, withInventory, withJson } from './shared.js';
+import { describeOffset } from '../core/drift.js';
+import { mergeBatches } from '../services/batchMerge.js';
+import { listBatches, markUploaded, showBatch, voidBatch } from '../services/batches.js';
+import { sweepOrphanedBatchFiles } from '../services/exportBatch.js';
+import { printOrphans } from './export.js';
+import { cliActor, out, printJson, run, withHome, withInventory, withJson } from './shared.js';
 
 export function registerBatch(program: Command): void {
-  const batch = program.command('batch').description('exported batches');
+  const batch = program.command('batch').description('exported batches: list, show, void, mark uploaded, merge');
 
   withJson(withHome(batch.command('list')))
     .description('list batches, newest first')
     .action(async (options: { home?: string; json?: boolean }) => {
       await withInventory(options, (inventory) => {
+        const orphaned = sweepOrphanedBatchFiles(inventory);
         const rows = listBatches(inventory);
-        if (options.json) return printJson({ ok: true, batches: rows });
+        if (options.json) return printJson({ ok: true, batches: rows, orphaned });
+        printOrphans(orphaned);
         if (rows.length === 0) return out('No batches yet: `tokendesk export` makes one from verified hand-outs.');
         out(`${'BATCH'.padEnd(28)} ${'FORMAT'.padEnd(10)} ${'TOKENS'.padStart(6)}  ${'STATUS'.padEnd(9)} CREATED`);
         for (const b of rows) {
           out(`${b.name.padEnd(28)} ${b.format.padEnd(10)} ${String(b.rowCount).padStart(6)}  ${b.status.padEnd(9)} ${b.createdAt} by ${b.createdBy}`);
         }
+      });
+    });
+
+  withJson(withHome(batch.command('show')))
+    .description('one batch and its tokens: serial, UPN, token name, verified at, clock offset (never a secret)')
+    .argument('<id>', 'batch name (e.g. hq-20261129-1) or number')
+    .action(async (id: string, options: { home?: string; json?: boolean }) => {
+      await withInventory(options, (inventory) => {
+        const details = showBatch(inventory, id);
+        if (options.json) return printJson({ ok: true, ...details });
+        const b = details.batch;
+        out(`Batch ${b.name} (#${b.id}): ${b.rowCount} token(s) in ${b.format}, ${b.status}`);
+        out(`  created   ${b.createdAt} by ${b.createdBy} at desk ${b.deskId}`);
+        out(`  file      ${b.fileName}  sha256 ${b.sha256}`);
+        if (b.uploadedAt) out(`  uploaded  ${b.uploadedAt}${details.seedsPurged > 0 ? `, ${details.seedsPurged} seed(s) purged` : ''}`);
+        if (b.voidedAt) out(`  void      ${b.voidedAt}: ${b.voidReason}; its hand-outs went back to waiting`);
+        if (details.rows.length === 0) return;
+        out('');
+        out(`${'SERIAL'.padEnd(16)} ${'UPN'.padEnd(32)} ${'TOKEN NAME'.padEnd(20)} ${'VERIFIED AT'.padEnd(24)} OFFSET`);
+        for (const r of details.rows) {
+          out(`${r.serial.padEnd(16)} ${r.upn.padEnd(32)} ${r.displayName.padEnd(20)} ${r.verifiedAt.padEnd(24)} ${r.offsetSteps} step(s), ${describeOffset(r.offsetSteps, r.period)}`);
+        }
+      });
+    });
+
+  withJson(withHome(batch.command('void')))
+    .description('the batch was not uploaded and will not be: its hand-outs go back to waiting for export (admin)')
+    .argument('<id>', 'batch name or number')
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .action(async (id: string, options: { home?: string; json?: boolean; reason: string }) => {
+      await withInventory(options, (inventory) => {
+        const result = voidBatch(inventory, { batch: id, reason: options.reason, actor: cliActor() });
+        if (options.json) return printJson({ ok: true, ...result });
+        out(`Batch ${result.batch} is void: ${result.returnedToWaiting} hand-out(s) are waiting for export again.`);
+        for (const path of result.removedFiles) out(`  removed ${path}`);
+        out('Delete any copy of its file you made (USB stick, share): it must not be uploaded. Export again for a new batch.');
+      });
+    });
+
+  withJson(withHome(batch.command('mark-uploaded')))
+    .description('record that the batch was uploaded to the identity provider (admin)')
+    .argument('<id>', 'batch name or number')
+    .option('--purge-seeds', "delete this batch's seeds from the database (they are in the identity provider now)")
+    .action(async (id: string, options: { home?: string; json?: boolean; purgeSeeds?: boolean }) => {
+      await withInventory(options, (inventory) => {
+        const result = markUploaded(inventory, { batch: id, purgeSeeds: options.purgeSeeds ?? false, actor: cliActor() });
+        if (options.json) return printJson({ ok: true, ...result });
+        out(result.newlyMarked ? `Batch ${result.batch} marked uploaded (${result.uploadedAt}).` : `Batch ${result.batch} was already marked uploaded (${result.uploadedAt}).`);
+        if (options.purgeSeeds) {
+          out(`Purged ${result.purged} seed(s)${result.alreadyPurged > 0 ? ` (${result.alreadyPurged} were already gone)` : ''}: those tokens can no longer be checked at this desk's self-check, and the batch cannot be written again.`);
+          if (result.walCleared === false) out('  The database was busy: the old bytes leave its log at the next checkpoint (close the kiosk and run any command).');
+        } else {
+          out(`Seeds are still stored; once the tokens are activated: tokendesk batch mark-uploaded ${result.batch} --purge-seeds`);
+        }
+      });
+    });
+
+  withJson(withHome(batch.command('merge')))
+    .description("combine graph-json or entra-csv batches from several desks into one upload, after checking them (each with its manifest beside it)")
+    .argument('<files...>', 'batch files')
+    .requiredOption('--out <dir>', 'folder for the merged file and its manifest')
+    .action(async (files: string[], options: { home?: string; json?: boolean; out: string }) => {
+      await run(options, async () => {
+        const result = await mergeBatches({ files, outDir: options.out });
+        if (options.json) return printJson({ ok: true, ...result });
+        const m = result.manifest;
+        out(`Merged ${m.sources.length} batch(es) into ${m.count} token(s) of ${m.format}:`);
+        for (const s of m.sources) out(`  ${s.batch.padEnd(28)} ${String(s.count).padStart(6)}  ${s.file}`);
+        out(`  file      ${result.filePath}`);
+        out(`  manifest  ${result.manifestPath}`);
+        out(`  sha256    ${m.sha256}`);
+        out('Upload this one file; then mark each source batch uploaded at its own desk.');
       });
     });
 }

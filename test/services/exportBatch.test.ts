@@ -1,16 +1,20 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/core/errors.js';
+import { decodeBase32 } from '../../src/core/secretCodec.js';
 import { codeAtStep, timeStep } from '../../src/core/totp.js';
-import { exportBatch } from '../../src/services/exportBatch.js';
+import { exporters } from '../../src/formats/index.js';
+import { exportBatch, sweepOrphanedBatchFiles } from '../../src/services/exportBatch.js';
 import { handOut } from '../../src/services/handOut.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
+import { voidBatch } from '../../src/services/batches.js';
 import { findToken } from '../../src/store/tokenRepo.js';
 import { ADMIN, STAFF, freshInventory, snapshot, tempDir, writeTemp } from '../support/home.js';
 import { ENTRA_HEADER, entraCsv, makeTokens } from '../support/seedFiles.js';
-
-const NOW = Date.UTC(2026, 10, 29, 9, 0, 10);
+import { GOLDEN_ROWS, GOLDEN_SHA256_ROW, fixture } from '../formats/helpers.js';
+import { NOW, desk, goldenDesk, handOutAll } from '../fixtures/batches/desk.js';
 
 async function withHandOuts(n: number, options: { hash?: 'SHA256' } = {}) {
   const inventory = freshInventory('desk-a');
@@ -24,6 +28,18 @@ async function withHandOuts(n: number, options: { hash?: 'SHA256' } = {}) {
   return { inventory, tokens };
 }
 
+function refusalOf(run: () => unknown): Refusal {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(Refusal);
+    return error as Refusal;
+  }
+  throw new Error('expected a refusal');
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
 describe('exportBatch (Entra CSV)', () => {
   it('writes the batch file and manifest, 0600, and marks the hand-outs exported', async () => {
     const { inventory, tokens } = await withHandOuts(3);
@@ -31,7 +47,7 @@ describe('exportBatch (Entra CSV)', () => {
     const result = exportBatch(inventory, { format: 'entra-csv', outDir: out, actor: ADMIN, now: NOW });
     expect(result.manifest).toMatchObject({ batch: 'desk-a-20261129-1', deskId: 'desk-a', format: 'entra-csv', count: 3 });
     const bytes = readFileSync(result.filePath!);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(result.manifest!.sha256);
+    expect(sha256(bytes)).toBe(result.manifest!.sha256);
     expect(statSync(result.filePath!).mode & 0o777).toBe(0o600);
     expect(statSync(result.manifestPath!).mode & 0o777).toBe(0o600);
     const text = bytes.toString('utf8');
@@ -51,7 +67,7 @@ describe('exportBatch (Entra CSV)', () => {
     const out = tempDir();
     exportBatch(inventory, { format: 'entra-csv', outDir: out, actor: ADMIN, now: NOW });
     const before = snapshot(inventory.paths.database);
-    expect(exportBatch(inventory, { format: 'entra-csv', outDir: out, actor: ADMIN, now: NOW })).toEqual({ manifest: null, leftWaiting: [] });
+    expect(exportBatch(inventory, { format: 'entra-csv', outDir: out, actor: ADMIN, now: NOW })).toMatchObject({ manifest: null, leftWaiting: [] });
     expect(snapshot(inventory.paths.database)).toBe(before);
     expect(readdirSync(out)).toHaveLength(2);
   });
@@ -67,15 +83,9 @@ describe('exportBatch (Entra CSV)', () => {
     const { inventory, tokens } = await withHandOuts(1, { hash: 'SHA256' });
     const out = tempDir();
     const before = snapshot(inventory.paths.database);
-    let error: unknown;
-    try {
-      exportBatch(inventory, { format: 'entra-csv', outDir: out, actor: ADMIN });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(Refusal);
-    expect((error as Refusal).message).toContain(tokens[0]!.serial);
-    expect((error as Refusal).message).toContain('graph-json');
+    const error = refusalOf(() => exportBatch(inventory, { format: 'entra-csv', outDir: out, actor: ADMIN }));
+    expect(error.message).toContain(tokens[0]!.serial);
+    expect(error.message).toContain('graph-json');
     expect(readdirSync(out)).toEqual([]);
     expect(snapshot(inventory.paths.database)).toBe(before);
   });
@@ -83,5 +93,193 @@ describe('exportBatch (Entra CSV)', () => {
   it('is for admins only', async () => {
     const { inventory } = await withHandOuts(1);
     expect(() => exportBatch(inventory, { format: 'entra-csv', actor: STAFF })).toThrow(/may not export/);
+  });
+});
+
+describe('exportBatch: the file is exactly what the exporter writes (golden files, end to end)', () => {
+  // The golden rows handed out at a real desk: seeds imported, codes typed at the rows' times with
+  // the rows' clock offsets. The service must then write the golden files byte for byte.
+  it('graph-json: all three rows, byte for byte the golden file', async () => {
+    const inventory = await goldenDesk([...GOLDEN_ROWS, GOLDEN_SHA256_ROW]);
+    const result = exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN, now: NOW });
+    const bytes = readFileSync(result.filePath!);
+    expect(bytes.equals(Buffer.from(fixture('export', 'batch.graph.json')))).toBe(true);
+    expect(bytes.equals(Buffer.from(exporters['graph-json'].render([...GOLDEN_ROWS, GOLDEN_SHA256_ROW])))).toBe(true);
+    expect(result.manifest!.sha256).toBe(sha256(fixture('export', 'batch.graph.json')));
+  });
+
+  it('entra-csv: the SHA-256 token is left waiting by name, the rest is the golden file', async () => {
+    const inventory = await goldenDesk([...GOLDEN_ROWS, GOLDEN_SHA256_ROW]);
+    const result = exportBatch(inventory, { format: 'entra-csv', outDir: tempDir(), skipUnsupported: true, actor: ADMIN, now: NOW });
+    expect(readFileSync(result.filePath!).equals(Buffer.from(fixture('export', 'batch.entra.csv')))).toBe(true);
+    expect(result.leftWaiting).toEqual([{ serial: GOLDEN_SHA256_ROW.serial, reason: expect.stringContaining('graph-json') }]);
+    expect(findToken(inventory, GOLDEN_SHA256_ROW.serial)?.status).toBe('assigned');
+  });
+
+  it('oath-csv: byte for byte the golden file', async () => {
+    const inventory = await goldenDesk([...GOLDEN_ROWS, GOLDEN_SHA256_ROW]);
+    const result = exportBatch(inventory, { format: 'oath-csv', outDir: tempDir(), actor: ADMIN, now: NOW });
+    expect(readFileSync(result.filePath!).equals(Buffer.from(fixture('export', 'batch.oath.csv')))).toBe(true);
+  });
+});
+
+describe('exportBatch: graph-json against the Graph property names and types (DESIGN.md section 2)', () => {
+  it('is a bulk-create body Graph takes, with the assignment, name and offset of each token beside it', async () => {
+    const tokens = makeTokens(3);
+    const inventory = await desk('desk-g', tokens, [
+      { token: tokens[0]!, upn: 'Ann@Example.com', name: 'Ann key' },
+      { token: tokens[1]!, upn: 'bo@example.com', offsetSteps: 1, at: NOW + 1000 },
+      { token: tokens[2]!, upn: 'cy@example.com', offsetSteps: -1, at: NOW + 2000 },
+    ]);
+    const result = exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN, now: NOW });
+    const text = readFileSync(result.filePath!, 'utf8');
+    const document = JSON.parse(text) as Record<string, unknown> & { value: Array<Record<string, unknown>>; tokendesk: { assignments: Array<Record<string, unknown>> } };
+
+    // What PATCH /directory/authenticationMethodDevices/hardwareOathDevices takes.
+    expect(document['@context']).toBe('#$delta');
+    expect(document.value).toHaveLength(3);
+    const graphProperties = new Set(['@contentId', 'serialNumber', 'manufacturer', 'model', 'secretKey', 'timeIntervalInSeconds', 'hashFunction', 'displayName', 'assignTo']);
+    document.value.forEach((device, i) => {
+      for (const key of Object.keys(device)) expect(graphProperties.has(key), `unexpected property ${key}`).toBe(true);
+      expect(device['@contentId']).toBe(String(i + 1));
+      expect(device.serialNumber).toBe(tokens[i]!.serial);
+      expect(typeof device.manufacturer).toBe('string');
+      expect(typeof device.model).toBe('string');
+      expect(device.secretKey).toMatch(/^[A-Z2-7]+$/);
+      expect(Buffer.from(decodeBase32(device.secretKey as string)!).equals(Buffer.from(tokens[i]!.secret))).toBe(true);
+      expect(Number.isInteger(device.timeIntervalInSeconds)).toBe(true);
+      expect([30, 60]).toContain(device.timeIntervalInSeconds);
+      expect(device.hashFunction).toBe('hmacsha1');
+      expect(typeof device.displayName).toBe('string');
+    });
+    expect(text).toContain('"timeIntervalInSeconds": 30,');
+    expect(text).not.toMatch(/"timeIntervalInSeconds": "/);
+
+    // For the assign and activate calls: the UPN, the name, and each token's measured offset.
+    expect(document.tokendesk.assignments.map((a) => [a['@contentId'], a.serialNumber, a.upn, a.displayName, a.offsetSteps])).toEqual([
+      ['1', tokens[0]!.serial, 'ann@example.com', 'Ann key', 0],
+      ['2', tokens[1]!.serial, 'bo@example.com', 'Token2 C202', 1],
+      ['3', tokens[2]!.serial, 'cy@example.com', 'Token2 C202', -1],
+    ]);
+  });
+
+  it('writes hmacsha256 in lower case for SHA-256 tokens', async () => {
+    const tokens = makeTokens(1, { secretBytes: 32 });
+    const inventory = await desk('desk-g', tokens, [{ token: tokens[0]!, upn: 'a@example.com' }], { hash: 'SHA256' });
+    const result = exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN, now: NOW });
+    const document = JSON.parse(readFileSync(result.filePath!, 'utf8')) as { value: Array<{ hashFunction: string }> };
+    expect(document.value[0]!.hashFunction).toBe('hmacsha256');
+  });
+});
+
+describe('exportBatch: --since and --desk', () => {
+  it('takes only the hand-outs verified since the time given, and leaves the rest waiting', async () => {
+    const tokens = makeTokens(4);
+    const yesterday = NOW - 86_400_000;
+    const inventory = await desk('desk-a', tokens, [
+      { token: tokens[0]!, upn: 'a@example.com', at: yesterday },
+      { token: tokens[1]!, upn: 'b@example.com', at: yesterday + 60_000 },
+      { token: tokens[2]!, upn: 'c@example.com' },
+      { token: tokens[3]!, upn: 'd@example.com', at: NOW + 60_000 },
+    ]);
+    const out = tempDir();
+    const today = exportBatch(inventory, { format: 'entra-csv', outDir: out, since: '2026-11-29', actor: ADMIN, now: NOW });
+    expect(today.manifest!.count).toBe(2);
+    const serials = readFileSync(today.filePath!, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(',')[1]);
+    expect(serials).toEqual([tokens[2]!.serial, tokens[3]!.serial]);
+    expect(findToken(inventory, tokens[0]!.serial)?.status).toBe('assigned');
+
+    expect(exportBatch(inventory, { format: 'entra-csv', outDir: out, desk: 'desk-b', actor: ADMIN, now: NOW }).manifest).toBeNull();
+    const rest = exportBatch(inventory, { format: 'entra-csv', outDir: out, desk: 'desk-a', actor: ADMIN, now: NOW });
+    expect(rest.manifest).toMatchObject({ batch: 'desk-a-20261129-2', count: 2 });
+  });
+
+  it('refuses a --since that is not a time', async () => {
+    const { inventory } = await withHandOuts(1);
+    expect(refusalOf(() => exportBatch(inventory, { format: 'entra-csv', since: 'last tuesday', actor: ADMIN })).code).toBe('bad-since');
+  });
+});
+
+describe('exportBatch --batch: the same batch again, byte for byte', () => {
+  it('rewrites file and manifest identically from the stored rows, by name or number, into any folder', async () => {
+    const tokens = makeTokens(6);
+    const inventory = await desk('hq', tokens, tokens.slice(0, 3).map((token, i) => ({ token, upn: `u${i}@example.com`, name: `Fob ${i}`, offsetSteps: i - 1, at: NOW + i * 1000 })));
+    const first = exportBatch(inventory, { format: 'graph-json', actor: ADMIN, now: NOW });
+    const fileBytes = readFileSync(first.filePath!);
+    const manifestBytes = readFileSync(first.manifestPath!);
+    // More hand-outs and another batch afterwards must not change batch 1.
+    handOutAll(inventory, [{ token: tokens[3]!, upn: 'late@example.com', at: NOW - 5000 }]);
+    exportBatch(inventory, { format: 'graph-json', actor: ADMIN, now: NOW });
+    rmSync(first.filePath!);
+    rmSync(first.manifestPath!);
+
+    const again = exportBatch(inventory, { batch: 'hq-20261129-1', actor: ADMIN, now: NOW + 3_600_000 });
+    expect(again.rewritten).toBe(true);
+    expect(again.filePath).toBe(first.filePath);
+    expect(readFileSync(again.filePath!).equals(fileBytes)).toBe(true);
+    expect(readFileSync(again.manifestPath!).equals(manifestBytes)).toBe(true);
+    expect(statSync(again.filePath!).mode & 0o777).toBe(0o600);
+
+    const elsewhere = tempDir();
+    const byNumber = exportBatch(inventory, { batch: 1, outDir: elsewhere, actor: ADMIN });
+    expect(readFileSync(byNumber.filePath!).equals(fileBytes)).toBe(true);
+    expect(readdirSync(elsewhere).sort()).toEqual(['tokendesk-hq-20261129-1.json', 'tokendesk-hq-20261129-1.manifest.json']);
+    const audit = inventory.sqlite.prepare("SELECT subject FROM audit_log WHERE action = 'rewrite-batch'").all() as Array<{ subject: string }>;
+    expect(audit).toHaveLength(2);
+    expect(JSON.parse(audit[0]!.subject)).toMatchObject({ batch: 'hq-20261129-1', sha256: first.manifest!.sha256 });
+  });
+
+  it('refuses a void batch, another format, an unknown batch, and filters that do not apply', async () => {
+    const { inventory } = await withHandOuts(2);
+    const first = exportBatch(inventory, { format: 'entra-csv', actor: ADMIN, now: NOW });
+    expect(refusalOf(() => exportBatch(inventory, { batch: first.manifest!.batch, format: 'graph-json', actor: ADMIN })).code).toBe('format-differs');
+    expect(refusalOf(() => exportBatch(inventory, { batch: 'nope-1', actor: ADMIN })).code).toBe('unknown-batch');
+    expect(refusalOf(() => exportBatch(inventory, { batch: 1, since: '2026-01-01', actor: ADMIN })).code).toBe('bad-request');
+    voidBatch(inventory, { batch: 1, reason: 'wrong tenant', actor: ADMIN });
+    const error = refusalOf(() => exportBatch(inventory, { batch: 1, actor: ADMIN }));
+    expect(error.code).toBe('batch-void');
+    expect(error.message).toContain('wrong tenant');
+  });
+
+  it('refuses, writing nothing, when the stored rows would no longer give the same bytes', async () => {
+    const { inventory } = await withHandOuts(2);
+    const first = exportBatch(inventory, { format: 'entra-csv', actor: ADMIN, now: NOW });
+    rmSync(first.filePath!);
+    // Someone edited a stored row behind tokendesk's back.
+    inventory.sqlite.prepare("UPDATE assignments SET upn = 'other@example.com' WHERE id = 1").run();
+    expect(refusalOf(() => exportBatch(inventory, { batch: 1, actor: ADMIN })).code).toBe('rewrite-differs');
+    expect(existsSync(first.filePath!)).toBe(false);
+  });
+});
+
+describe('exportBatch: files an interrupted export left', () => {
+  it('sets aside a file under a batch name the database does not know, then exports under that name', async () => {
+    const { inventory } = await withHandOuts(2);
+    const exportsDir = inventory.paths.exports;
+    // What a crash between the rename and the commit leaves: a whole file, no batch row.
+    writeFileSync(join(exportsDir, 'tokendesk-desk-a-20261129-1.csv'), 'left by a crash\n');
+    writeFileSync(join(exportsDir, 'tokendesk-desk-a-20261129-1.manifest.json'), '{}\n');
+    writeFileSync(join(exportsDir, 'tokendesk-desk-b-20261129-1.csv'), 'another desk\n');
+    const out = tempDir();
+    writeFileSync(join(out, '.tmp-tokendesk-desk-a-20261129-1.csv.abcd1234'), 'half');
+
+    const result = exportBatch(inventory, { format: 'entra-csv', outDir: out, actor: ADMIN, now: NOW });
+    expect(result.orphaned.moved.map((m) => m.from).sort()).toEqual([
+      join(exportsDir, 'tokendesk-desk-a-20261129-1.csv'),
+      join(exportsDir, 'tokendesk-desk-a-20261129-1.manifest.json'),
+    ]);
+    expect(result.orphaned.removedTemps).toEqual([join(out, '.tmp-tokendesk-desk-a-20261129-1.csv.abcd1234')]);
+    expect(readFileSync(join(exportsDir, 'orphaned', 'tokendesk-desk-a-20261129-1.csv'), 'utf8')).toBe('left by a crash\n');
+    expect(readdirSync(exportsDir).sort()).toEqual(['orphaned', 'tokendesk-desk-b-20261129-1.csv']);
+    expect(result.manifest!.batch).toBe('desk-a-20261129-1');
+    expect(readdirSync(out).sort()).toEqual(['tokendesk-desk-a-20261129-1.csv', 'tokendesk-desk-a-20261129-1.manifest.json']);
+  });
+
+  it('leaves the files of recorded batches alone', async () => {
+    const { inventory } = await withHandOuts(2);
+    const result = exportBatch(inventory, { format: 'entra-csv', actor: ADMIN, now: NOW });
+    mkdirSync(join(inventory.paths.exports, 'sub'));
+    expect(sweepOrphanedBatchFiles(inventory)).toEqual({ moved: [], removedTemps: [] });
+    expect(existsSync(result.filePath!)).toBe(true);
   });
 });
