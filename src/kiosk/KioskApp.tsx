@@ -16,6 +16,8 @@ import { isChar, type KioskKey } from './input/keys.js';
 import { KeyRouter } from './input/KeyRouter.js';
 import type { KioskContext } from './context.js';
 import type { PracticeHome } from './practice.js';
+import { Batches } from './screens/Batches.js';
+import { Imports } from './screens/Imports.js';
 import { HAND_OUT_KEYS, HandOut, type HandOutProgress } from './screens/HandOut.js';
 import { Menu, type MenuChoice } from './screens/Menu.js';
 import { SelfCheck } from './screens/SelfCheck.js';
@@ -35,6 +37,8 @@ type Screen =
   | { name: 'menu' }
   | { name: 'hand-out' }
   | { name: 'today' }
+  | { name: 'imports' }
+  | { name: 'batches' }
   | { name: 'self-check'; back: 'sign-in' | 'menu' };
 
 export interface KioskAppProps {
@@ -80,12 +84,14 @@ export function KioskApp(props: KioskAppProps) {
     <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} wedge={props.wedge} now={now}>
       {session ? (
         <Desk
+          key={session.homeDir}
           session={session}
           now={now}
           size={size}
           scanSource={props.scanSource ?? null}
           confirmQuit={confirmQuit}
           lastKey={lastKey}
+          onPractice={() => void props.startPractice?.().then(setSession)}
           onProgress={(p) => (progress.current = p)}
           onQuit={quit}
         />
@@ -112,9 +118,11 @@ function Desk({
   scanSource,
   confirmQuit,
   lastKey,
+  onPractice,
   onProgress,
   onQuit,
 }: {
+  onPractice: () => void;
   lastKey: { current: number };
   session: KioskSession;
   now: () => number;
@@ -165,7 +173,7 @@ function Desk({
     if (choice === 'quit') return onQuit();
     if (choice === 'sign-out') return signOutNow();
     if (choice === 'self-check') return setScreen({ name: 'self-check', back: 'menu' });
-    setScreen(choice === 'hand-out' ? { name: 'hand-out' } : { name: 'today' });
+    setScreen({ name: choice } as Screen);
   };
 
   const reportProgress = useCallback(
@@ -187,7 +195,7 @@ function Desk({
             reason={screen.reason}
             homeDir={session.homeDir}
             onQuit={onQuit}
-            onPractice={() => undefined}
+            onPractice={onPractice}
             onContinue={screen.reason === 'no-tokens' ? () => setScreen({ name: 'sign-in' }) : undefined}
           />
         );
@@ -222,6 +230,10 @@ function Desk({
         ) : null;
       case 'today':
         return actor ? <Today kiosk={kiosk} actor={actor} rows={size.rows - 12} onExit={() => setScreen({ name: 'menu' })} /> : null;
+      case 'imports':
+        return actor ? <Imports kiosk={kiosk} actor={actor} rows={size.rows - 12} onExit={() => setScreen({ name: 'menu' })} /> : null;
+      case 'batches':
+        return actor ? <Batches kiosk={kiosk} actor={actor} rows={size.rows - 10} onExit={() => setScreen({ name: 'menu' })} /> : null;
       case 'self-check':
         return <SelfCheck kiosk={kiosk} onPracticeToken={practice ? setPracticeSerial : undefined} onExit={() => setScreen(screen.back === 'menu' && actor ? { name: 'menu' } : { name: 'sign-in' })} />;
     }
@@ -272,6 +284,10 @@ function footerFor(screen: Screen, step: HandOutProgress | null): string[] {
       return ['[↑↓ PgUp PgDn] move', '[u] undo', '[Esc] back'];
     case 'self-check':
       return ['[Enter] next', '[Esc] done'];
+    case 'imports':
+      return ['[n] new import', '[Tab] next field', '[Enter] preview', '[y] confirm', '[Esc] back'];
+    case 'batches':
+      return ['[e] export', '[↑↓] pick batch', '[v] void', '[u] mark uploaded', '[Esc] back'];
   }
 }
 

@@ -81,6 +81,7 @@ describe.skipIf(!tmuxAvailable)('kiosk in a real terminal (tmux)', () => {
     await term.key('Enter');
     await term.waitFor('Handed out.');
     await term.key('Escape');
+    await term.waitFor('What next?');
     await term.type('s');
     await term.waitFor('Staff sign-in');
 

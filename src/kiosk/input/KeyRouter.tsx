@@ -1,7 +1,9 @@
 /**
  * The one place Ink input is read. Printable input goes through the keyboard-wedge detector (a
- * burst faster than anyone types, ending in Enter, is a scan); scans from a HID scanner come in
- * through the same door; everything is delivered to the top handler only (a modal over a screen).
+ * burst faster than anyone types, ending in Enter, is a scan) unless the scan source says keystrokes
+ * are never scans (`--scanner off`); scans from a HID scanner come in through the same door, and
+ * every scan from either path passes one duplicate guard (a keyboard-mode scanner read over hidraw
+ * delivers each barcode twice). Everything is delivered to the top handler only (a modal over a screen).
  */
 import { useInput } from 'ink';
 import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
@@ -18,7 +20,10 @@ const RouterContext = createContext<Router | null>(null);
 
 export interface KeyRouterProps {
   children: ReactNode;
-  /** HID or replay scans (the wedge detector covers keystroke scans). */
+  /**
+   * HID or replay scans (the wedge detector covers keystroke scans). Its `keystrokeScans` decides
+   * whether keystroke bursts may be scans at all: false for `--scanner off`.
+   */
   scanSource?: ScanSource | null;
   /** Seen before any handler: global keys (Ctrl+C), the idle timer. Return true to stop there. */
   onAnyKey?: (key: KioskKey) => boolean;
@@ -31,7 +36,18 @@ export function KeyRouter({ children, scanSource, onAnyKey, wedge, now = Date.no
   const stack = useRef<Array<{ current: Handler }>>([]);
   const onAny = useRef(onAnyKey);
   onAny.current = onAnyKey;
-  const detector = useMemo(() => (wedge === false ? null : new WedgeDetector(wedge ?? {})), [wedge]);
+  // Keyed on the values, not the object: `wedge={{ maxKeyGapMs: 20 }}` would otherwise build a new
+  // detector on every render and drop the characters the old one held.
+  const wedgeOn = wedge !== false && scanSource?.keystrokeScans !== false;
+  const maxKeyGapMs = wedge === false ? undefined : wedge?.maxKeyGapMs;
+  const minScanLength = wedge === false ? undefined : wedge?.minScanLength;
+  const detector = useMemo(
+    () =>
+      wedgeOn
+        ? new WedgeDetector({ ...(maxKeyGapMs !== undefined && { maxKeyGapMs }), ...(minScanLength !== undefined && { minScanLength }) })
+        : null,
+    [wedgeOn, maxKeyGapMs, minScanLength],
+  );
   const guard = useMemo(() => new DuplicateScanGuard(), []);
   const timer = useRef<NodeJS.Timeout | null>(null);
 
@@ -45,7 +61,7 @@ export function KeyRouter({ children, scanSource, onAnyKey, wedge, now = Date.no
       for (const out of outputs) {
         // One key per character: a menu compares single keys, and two keys a fast typist (or a
         // busy machine) delivers together must still be two choices, not one unknown string.
-        if (out.kind === 'typing') for (const char of out.text) deliver({ kind: 'text', text: char });
+        if (out.kind === 'typing') for (const char of out.text) deliver(keyForChar(char));
         else if (out.kind === 'enter') deliver({ kind: 'key', name: 'enter' });
         else if (guard.admit(out.scan)) deliver({ kind: 'scan', text: out.scan.text });
       }
@@ -59,7 +75,13 @@ export function KeyRouter({ children, scanSource, onAnyKey, wedge, now = Date.no
     timer.current = null;
     const at = detector.releaseAt;
     if (at === undefined) return;
-    timer.current = setTimeout(() => deliverWedge(detector.tick(now())), Math.max(0, at - now()));
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      deliverWedge(detector.tick(now()));
+      // A timer may fire a millisecond before releaseAt by the clock tick() reads: then nothing was
+      // released, and without a new timer the typed character would wait for the next key.
+      schedule();
+    }, Math.max(0, at - now()));
   }, [detector, deliverWedge, now]);
 
   useEffect(() => () => {
@@ -80,7 +102,7 @@ export function KeyRouter({ children, scanSource, onAnyKey, wedge, now = Date.no
       for (const part of text.split(/(\r\n|\r|\n)/)) {
         if (part === '') continue;
         if (/^[\r\n]+$/.test(part)) deliver({ kind: 'key', name: 'enter' });
-        else for (const char of part) deliver({ kind: 'text', text: char });
+        else for (const char of part) deliver(keyForChar(char));
       }
       return;
     }
@@ -88,7 +110,9 @@ export function KeyRouter({ children, scanSource, onAnyKey, wedge, now = Date.no
     schedule();
   });
 
-  useEffect(() => {
+  // Layout effect: subscribed when the first frame is committed, so a replay source that starts
+  // playing right after render() does not lose its first scans to a not-yet-run passive effect.
+  useLayoutEffect(() => {
     if (!scanSource) return;
     return scanSource.onScan((scan: ScanEvent) => {
       if (guard.admit(scan)) deliver({ kind: 'scan', text: scan.text });
@@ -107,6 +131,19 @@ export function KeyRouter({ children, scanSource, onAnyKey, wedge, now = Date.no
     [],
   );
   return <RouterContext.Provider value={router}>{children}</RouterContext.Provider>;
+}
+
+/**
+ * One character of a multi-character chunk. Ink names a key only when it arrives alone; when keys
+ * pile up in one read (a busy machine, a fast burst), Ctrl+C, Backspace and Tab come as characters
+ * and would otherwise be typed as text and ignored.
+ */
+function keyForChar(char: string): KioskKey {
+  const code = char.codePointAt(0) ?? 0;
+  if (char === '\t') return { kind: 'key', name: 'tab' };
+  if (char === '\b' || code === 0x7f) return { kind: 'key', name: 'backspace' };
+  if (code >= 0x01 && code <= 0x1a) return { kind: 'ctrl', letter: String.fromCharCode(code + 0x60) };
+  return { kind: 'text', text: char };
 }
 
 /** Receive keys while mounted (and active); the most recently mounted handler wins. */

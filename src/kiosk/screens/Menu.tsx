@@ -4,12 +4,14 @@ import type { Actor } from '../../services/actor.js';
 import { isChar, isKey } from '../input/keys.js';
 import { useKeys } from '../input/KeyRouter.js';
 
-export type MenuChoice = 'hand-out' | 'today' | 'self-check' | 'sign-out' | 'quit';
+export type MenuChoice = 'hand-out' | 'today' | 'self-check' | 'imports' | 'batches' | 'sign-out' | 'quit';
 
-export const MENU_ITEMS: Array<{ key: string; choice: MenuChoice; label: string }> = [
+export const MENU_ITEMS: Array<{ key: string; choice: MenuChoice; label: string; admin?: boolean }> = [
   { key: 'h', choice: 'hand-out', label: 'Hand out a token' },
   { key: 't', choice: 'today', label: "Today's hand-outs (and undo)" },
   { key: 'c', choice: 'self-check', label: 'Employee self-check' },
+  { key: 'i', choice: 'imports', label: 'Seed files: import a box', admin: true },
+  { key: 'b', choice: 'batches', label: 'Batches: export, void, mark uploaded', admin: true },
   { key: 's', choice: 'sign-out', label: 'Sign out' },
   { key: 'q', choice: 'quit', label: 'Quit the kiosk' },
 ];
@@ -17,7 +19,7 @@ export const MENU_ITEMS: Array<{ key: string; choice: MenuChoice; label: string 
 export function Menu({ actor, onChoose }: { actor: Actor; onChoose: (choice: MenuChoice) => void }) {
   useKeys((key) => {
     if (isKey(key, 'enter')) return onChoose('hand-out');
-    const item = MENU_ITEMS.find((i) => isChar(key, i.key));
+    const item = MENU_ITEMS.find((i) => isChar(key, i.key) && (!i.admin || actor.role === 'admin'));
     if (item) onChoose(item.choice);
     // A token scanned on the menu starts a hand-out: the most common next step anyway.
   });
@@ -25,17 +27,12 @@ export function Menu({ actor, onChoose }: { actor: Actor; onChoose: (choice: Men
     <Box flexDirection="column">
       <Text bold>Hello {actor.name} ({actor.role}). What next?</Text>
       <Text> </Text>
-      {MENU_ITEMS.map((i) => (
+      {MENU_ITEMS.filter((i) => !i.admin || actor.role === 'admin').map((i) => (
         <Text key={i.key}>
           {'  '}[{i.key}] {i.label}
           {i.choice === 'hand-out' ? '   (or Enter)' : ''}
         </Text>
       ))}
-      {actor.role === 'admin' && (
-        <Box marginTop={1}>
-          <Text>Admin tasks (import, export, batches) are on the command line for now: see `tokendesk --help`.</Text>
-        </Box>
-      )}
     </Box>
   );
 }
