@@ -39,8 +39,8 @@ export async function startKiosk(options: KioskOptions): Promise<number> {
   const session = await open();
   if (session && !session.practice) sessions.push(session);
   const spec = options.scanner ?? (session && !session.practice ? readSettings(homePaths(homeDir)).scanner : 'auto');
-  const scanSource: ScanSource | null = spec === 'off' ? null : createScanSource(spec);
-  await scanSource?.start();
+  const scanSource: ScanSource = createScanSource(spec);
+  await scanSource.start();
 
   const app = render(<KioskApp session={session} homeDir={homeDir} scanSource={scanSource} startPractice={practiceSession} />, {
     exitOnCtrlC: false,
@@ -54,7 +54,7 @@ export async function startKiosk(options: KioskOptions): Promise<number> {
   } finally {
     process.off('SIGTERM', stopOnSignal);
     process.off('SIGHUP', stopOnSignal);
-    await scanSource?.stop();
+    await scanSource.stop();
     for (const s of sessions) {
       if (s.practice) s.practice.close();
       else s.inventory.close();

@@ -7,6 +7,7 @@
  *   pos: 02 0d 5d 45 30 36 39 ...       one raw HID POS report
  *   delay: 250                          wait this many milliseconds before the next item
  *   status: disconnected                pretend the scanner was unplugged (or: connected)
+ *   follow: on                          at the end, keep playing lines appended to the file (or: off)
  *   # comment                           ignored, as are blank lines
  *
  * Raw reports go through the same decoders as a real scanner's, so a recorded trace replays exactly.
@@ -16,7 +17,8 @@ export type ReplayItem =
   | { kind: 'keyboard-report'; bytes: number[]; line: number }
   | { kind: 'pos-report'; bytes: number[]; line: number }
   | { kind: 'delay'; ms: number; line: number }
-  | { kind: 'status'; connected: boolean; line: number };
+  | { kind: 'status'; connected: boolean; line: number }
+  | { kind: 'follow'; on: boolean; line: number };
 
 export class ReplayFileError extends Error {
   override readonly name = 'ReplayFileError';
@@ -31,15 +33,18 @@ export class ReplayFileError extends Error {
 
 const MAX_DELAY_MS = 10 * 60 * 1000;
 
-/** Parses a whole replay file; the first bad line throws a ReplayFileError naming file and line. */
-export function parseReplayFile(content: string, file: string): ReplayItem[] {
+/**
+ * Parses a whole replay file, or lines appended to it (`firstLine` numbers them as in the file);
+ * the first bad line throws a ReplayFileError naming file and line.
+ */
+export function parseReplayFile(content: string, file: string, firstLine = 1): ReplayItem[] {
   const items: ReplayItem[] = [];
   const lines = content.replace(/^\uFEFF/, '').split('\n');
   lines.forEach((raw, index) => {
-    const line = index + 1;
+    const line = index + firstLine;
     const text = raw.replace(/\r$/, '').trim();
     if (text === '' || text.startsWith('#')) return;
-    const directive = /^(hex|pos|delay|text|status):\s*(.*)$/i.exec(text);
+    const directive = /^(hex|pos|delay|text|status|follow):\s*(.*)$/i.exec(text);
     if (directive === null) {
       items.push({ kind: 'scan', text, line });
       return;
@@ -70,6 +75,12 @@ export function parseReplayFile(content: string, file: string): ReplayItem[] {
           throw new ReplayFileError(file, line, `status: is "connected" or "disconnected", not "${value}"`);
         }
         items.push({ kind: 'status', connected: state === 'connected', line });
+        return;
+      }
+      case 'follow': {
+        const state = value.toLowerCase();
+        if (state !== 'on' && state !== 'off') throw new ReplayFileError(file, line, `follow: is "on" or "off", not "${value}"`);
+        items.push({ kind: 'follow', on: state === 'on', line });
         return;
       }
     }

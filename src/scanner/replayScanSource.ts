@@ -16,10 +16,17 @@ export interface ReplayScanSourceOptions {
   posLayout?: PosLayout;
 }
 
+/** How often a followed file (`follow: on`) is read again for appended lines. */
+export const FOLLOW_POLL_MS = 100;
+
 /**
  * Plays a replay file (format: replayFile.ts) as if a scanner sent it: for practice mode, demos and
  * tests. Items up to a `delay:` line are played together; delays use ordinary timers, so tests
  * drive them with fake timers.
+ *
+ * With `follow: on` the file is read again every FOLLOW_POLL_MS once it has played, and each
+ * complete line appended to it is played as it comes (like `tail -f`): a demo or a test then scans
+ * on cue (`echo 9900000000005 >> scans.txt`) instead of racing a delay against the screen.
  */
 export class ReplayScanSource implements ScanSource {
   readonly keystrokeScans = true;
@@ -33,6 +40,10 @@ export class ReplayScanSource implements ScanSource {
   readonly #deviceName: string;
 
   #running = false;
+  #follow = false;
+  /** How much of the file has been played, and the line number where the unplayed part starts. */
+  #consumed = 0;
+  #nextLine = 1;
   #started: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #finishedResolve: () => void = () => undefined;
@@ -84,11 +95,11 @@ export class ReplayScanSource implements ScanSource {
   async #load(): Promise<void> {
     let items: ReplayItem[];
     try {
-      items = parseReplayFile(await this.#readText(this.#file), this.#file);
+      const content = await this.#readText(this.#file);
+      items = parseReplayFile(content, this.#file);
+      this.#markConsumed(content, content.length);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.#status.set({ kind: 'unavailable', reason: `replay file unusable: ${reason}` });
-      this.#finishedResolve();
+      this.#giveUp(error);
       return;
     }
     this.#running = true;
@@ -111,6 +122,40 @@ export class ReplayScanSource implements ScanSource {
     }
     // A generic POS barcode that ended on a full report has no later report to close it.
     this.#emit(this.#pos.expire(Number.POSITIVE_INFINITY));
+    if (this.#follow) this.#timer = setTimeout(() => void this.#readAppended(), FOLLOW_POLL_MS);
+    else this.#finishedResolve();
+  }
+
+  /** Plays the complete lines appended since the last read; a half-written last line waits. */
+  async #readAppended(): Promise<void> {
+    this.#timer = undefined;
+    let items: ReplayItem[] = [];
+    try {
+      const content = await this.#readText(this.#file);
+      if (!this.#running) return;
+      // Shorter than what was played: the file was written anew, so it plays from its start.
+      if (content.length < this.#consumed) [this.#consumed, this.#nextLine] = [0, 1];
+      const end = content.lastIndexOf('\n') + 1;
+      if (end > this.#consumed) {
+        items = parseReplayFile(content.slice(this.#consumed, end), this.#file, this.#nextLine);
+        this.#markConsumed(content, end);
+      }
+    } catch (error) {
+      if (this.#running) this.#giveUp(error);
+      return;
+    }
+    this.#play(items, 0);
+  }
+
+  #markConsumed(content: string, end: number): void {
+    this.#nextLine += content.slice(this.#consumed, end).split('\n').length - 1;
+    this.#consumed = end;
+  }
+
+  #giveUp(error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#running = false;
+    this.#status.set({ kind: 'unavailable', reason: `replay file unusable: ${reason}` });
     this.#finishedResolve();
   }
 
@@ -128,6 +173,9 @@ export class ReplayScanSource implements ScanSource {
         return;
       case 'status':
         this.#setConnected(item.connected);
+        return;
+      case 'follow':
+        this.#follow = item.on;
         return;
     }
   }

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createScanSource } from '../../src/scanner/createScanSource.js';
 import { parseReplayFile, ReplayFileError } from '../../src/scanner/replayFile.js';
-import { ReplayScanSource } from '../../src/scanner/replayScanSource.js';
+import { FOLLOW_POLL_MS, ReplayScanSource } from '../../src/scanner/replayScanSource.js';
 import type { ScanEvent, ScannerStatus } from '../../src/scanner/types.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/scanner/', import.meta.url));
@@ -19,7 +19,7 @@ function play(source: ReplayScanSource): { scans: ScanEvent[]; statuses: Scanner
 describe('replay file format', () => {
   it('reads scans, raw reports, delays, statuses and comments, with their line numbers', () => {
     const items = parseReplayFile(
-      ['# comment', '', '  0000123456789  ', 'HEX: 00 00 1e 00 00 00 00 00', 'pos: 0x02,0x01,5d,45,30,41', 'delay: 250', 'status: disconnected', 'text: #42'].join('\r\n'),
+      ['# comment', '', '  0000123456789  ', 'HEX: 00 00 1e 00 00 00 00 00', 'pos: 0x02,0x01,5d,45,30,41', 'delay: 250', 'status: disconnected', 'text: #42', 'follow: ON'].join('\r\n'),
       'inline.txt',
     );
     expect(items).toEqual([
@@ -29,6 +29,7 @@ describe('replay file format', () => {
       { kind: 'delay', ms: 250, line: 6 },
       { kind: 'status', connected: false, line: 7 },
       { kind: 'scan', text: '#42', line: 8 },
+      { kind: 'follow', on: true, line: 9 },
     ]);
   });
 
@@ -38,6 +39,7 @@ describe('replay file format', () => {
     ['delay: soon', /line 1: delay: needs whole milliseconds/],
     ['status: asleep', /line 1: status: is "connected" or "disconnected"/],
     ['text:', /line 1: text: needs the scan text/],
+    ['follow: always', /line 1: follow: is "on" or "off"/],
   ])('refuses %j with the file and line', (line, message) => {
     expect(() => parseReplayFile(line, 'bad.txt')).toThrow(ReplayFileError);
     expect(() => parseReplayFile(line, 'bad.txt')).toThrow(message);
@@ -120,5 +122,88 @@ describe('replay source', () => {
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(5000);
     expect(scans).toHaveLength(1);
+  });
+});
+
+describe('replay source following its file (follow: on)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A replay file in memory that the test appends to, as `echo ... >> FILE` would. */
+  function followed(initial: string) {
+    const file = { content: initial };
+    const source = new ReplayScanSource({ file: 'cue.txt', readText: async () => file.content });
+    return { file, source, ...play(source) };
+  }
+
+  it('plays lines appended after the end, once each, and keeps the line numbers of the file', async () => {
+    const { file, source, scans } = followed('# nothing at start\nfollow: on\n');
+    await source.start();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(scans).toEqual([]);
+    expect(source.status()).toMatchObject({ kind: 'connected', mode: 'replay' });
+
+    file.content += '9900000000005\n';
+    await vi.advanceTimersByTimeAsync(FOLLOW_POLL_MS);
+    expect(scans.map((scan) => [scan.text, scan.at])).toEqual([['9900000000005', 1100]]);
+
+    // Raw reports and delays appended later play like the rest of the file.
+    file.content += 'hex: 00 00 1f 00 00 00 00 00\nhex: 00 00 00 00 00 00 00 00\ndelay: 50\nhex: 00 00 28 00 00 00 00 00\n';
+    await vi.advanceTimersByTimeAsync(FOLLOW_POLL_MS);
+    expect(scans).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(scans.map((scan) => scan.text)).toEqual(['9900000000005', '2']);
+
+    file.content += 'hex: 00 zz\n';
+    await vi.advanceTimersByTimeAsync(FOLLOW_POLL_MS);
+    await source.finished();
+    expect(source.status()).toEqual({ kind: 'unavailable', reason: expect.stringMatching(/cue\.txt line 8: "zz" is not a hex byte/) });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('waits for the newline of a half-written line', async () => {
+    const { file, source, scans } = followed('follow: on\n');
+    await source.start();
+    await vi.advanceTimersByTimeAsync(0);
+    file.content += '99000000';
+    await vi.advanceTimersByTimeAsync(3 * FOLLOW_POLL_MS);
+    expect(scans).toEqual([]);
+    file.content += '00005\r\n';
+    await vi.advanceTimersByTimeAsync(FOLLOW_POLL_MS);
+    expect(scans.map((scan) => scan.text)).toEqual(['9900000000005']);
+    await source.stop();
+  });
+
+  it('ends at an appended "follow: off", and stop() ends following with no timer left', async () => {
+    const first = followed('follow: on\n');
+    await first.source.start();
+    first.file.content += '2100000012345\nfollow: off\n';
+    await vi.advanceTimersByTimeAsync(FOLLOW_POLL_MS);
+    await first.source.finished();
+    expect(first.scans.map((scan) => scan.text)).toEqual(['2100000012345']);
+    expect(vi.getTimerCount()).toBe(0);
+
+    const second = followed('follow: on\n');
+    await second.source.start();
+    await vi.advanceTimersByTimeAsync(FOLLOW_POLL_MS * 2);
+    await second.source.stop();
+    second.file.content += '2100000012345\n';
+    await vi.advanceTimersByTimeAsync(FOLLOW_POLL_MS * 5);
+    expect(second.scans).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('plays a file written anew (shorter than what was played) from its start', async () => {
+    const { file, source, scans } = followed('follow: on\n2100000012345\n');
+    await source.start();
+    await vi.advanceTimersByTimeAsync(0);
+    file.content = '9900000000005\n';
+    await vi.advanceTimersByTimeAsync(FOLLOW_POLL_MS);
+    expect(scans.map((scan) => scan.text)).toEqual(['2100000012345', '9900000000005']);
+    await source.stop();
   });
 });

@@ -40,12 +40,14 @@ function Header({ info, width }: { info: HeaderInfo; width: number }) {
         <Text>clock {time}</Text>
       </Box>
       <Box justifyContent="space-between" paddingX={1}>
-        <Text color={colourOf('dim')} wrap="truncate">
-          {counts}
-        </Text>
-        <Text color={colourOf('dim')} wrap="truncate">
-          {info.scanner}
-        </Text>
+        <Box flexShrink={0} marginRight={2}>
+          <Text color={colourOf('dim')}>{counts}</Text>
+        </Box>
+        <Box flexShrink={1}>
+          <Text color={colourOf('dim')} wrap="truncate-end">
+            {info.scanner}
+          </Text>
+        </Box>
       </Box>
       <Text color={colourOf('dim')}>{'─'.repeat(Math.max(0, width))}</Text>
     </Box>

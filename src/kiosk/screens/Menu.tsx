@@ -21,7 +21,6 @@ export function Menu({ actor, onChoose }: { actor: Actor; onChoose: (choice: Men
     if (isKey(key, 'enter')) return onChoose('hand-out');
     const item = MENU_ITEMS.find((i) => isChar(key, i.key) && (!i.admin || actor.role === 'admin'));
     if (item) onChoose(item.choice);
-    // A token scanned on the menu starts a hand-out: the most common next step anyway.
   });
   return (
     <Box flexDirection="column">
