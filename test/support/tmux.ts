@@ -37,7 +37,7 @@ export class TmuxTerminal {
   async type(text: string): Promise<void> {
     for (const ch of text) {
       execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-l', ch]);
-      await new Promise((r) => setTimeout(r, 60));
+      await new Promise((r) => setTimeout(r, 120));
     }
   }
 
