@@ -1,23 +1,23 @@
 import type { Command } from 'commander';
 import { describeOffset } from '../core/drift.js';
 import { handOut } from '../services/handOut.js';
-import { cliActor, out, printJson, withHome, withInventory, withJson } from './shared.js';
+import { asStaff, out, printJson, withHome, withJson, withSignIn } from './shared.js';
 
 export function registerAssign(program: Command): void {
-  withJson(withHome(program.command('assign')))
+  withSignIn(withJson(withHome(program.command('assign'))))
     .description('hand out a token without the screen: same verification, same rules as the kiosk')
     .requiredOption('--serial <serial>', 'the serial on the back of the token')
     .requiredOption('--upn <upn>', 'the employee, e.g. j.doe@example.com')
     .option('--name <name>', 'the token name the employee will see (default: manufacturer and model)')
     .requiredOption('--code <code>', 'the code the token shows now')
     .action(async (options: { home?: string; json?: boolean; serial: string; upn: string; name?: string; code: string }) => {
-      await withInventory(options, (inventory) => {
+      await asStaff(options, (inventory, actor) => {
         const result = handOut(inventory, {
           serial: options.serial,
           upn: options.upn,
           displayName: options.name,
           code: options.code,
-          actor: cliActor(),
+          actor,
         });
         if (options.json) {
           printJson(result);

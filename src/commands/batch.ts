@@ -4,7 +4,7 @@ import { mergeBatches } from '../services/batchMerge.js';
 import { listBatches, markUploaded, showBatch, voidBatch } from '../services/batches.js';
 import { sweepOrphanedBatchFiles } from '../services/exportBatch.js';
 import { printOrphans } from './export.js';
-import { cliActor, out, printJson, run, withHome, withInventory, withJson } from './shared.js';
+import { asAdmin, out, printJson, run, withHome, withInventory, withJson, withSignIn } from './shared.js';
 
 export function registerBatch(program: Command): void {
   const batch = program.command('batch').description('exported batches: list, show, void, mark uploaded, merge');
@@ -47,13 +47,13 @@ export function registerBatch(program: Command): void {
       });
     });
 
-  withJson(withHome(batch.command('void')))
+  withSignIn(withJson(withHome(batch.command('void'))))
     .description('the batch was not uploaded and will not be: its hand-outs go back to waiting for export (admin)')
     .argument('<id>', 'batch name or number')
     .requiredOption('--reason <text>', 'why, for the audit trail')
     .action(async (id: string, options: { home?: string; json?: boolean; reason: string }) => {
-      await withInventory(options, (inventory) => {
-        const result = voidBatch(inventory, { batch: id, reason: options.reason, actor: cliActor() });
+      await asAdmin(options, (inventory, actor) => {
+        const result = voidBatch(inventory, { batch: id, reason: options.reason, actor });
         if (options.json) return printJson({ ok: true, ...result });
         out(`Batch ${result.batch} is void: ${result.returnedToWaiting} hand-out(s) are waiting for export again.`);
         for (const path of result.removedFiles) out(`  removed ${path}`);
@@ -61,13 +61,13 @@ export function registerBatch(program: Command): void {
       });
     });
 
-  withJson(withHome(batch.command('mark-uploaded')))
+  withSignIn(withJson(withHome(batch.command('mark-uploaded'))))
     .description('record that the batch was uploaded to the identity provider (admin)')
     .argument('<id>', 'batch name or number')
     .option('--purge-seeds', "delete this batch's seeds from the database (they are in the identity provider now)")
     .action(async (id: string, options: { home?: string; json?: boolean; purgeSeeds?: boolean }) => {
-      await withInventory(options, (inventory) => {
-        const result = markUploaded(inventory, { batch: id, purgeSeeds: options.purgeSeeds ?? false, actor: cliActor() });
+      await asAdmin(options, (inventory, actor) => {
+        const result = markUploaded(inventory, { batch: id, purgeSeeds: options.purgeSeeds ?? false, actor });
         if (options.json) return printJson({ ok: true, ...result });
         out(result.newlyMarked ? `Batch ${result.batch} marked uploaded (${result.uploadedAt}).` : `Batch ${result.batch} was already marked uploaded (${result.uploadedAt}).`);
         if (options.purgeSeeds) {

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { Refusal } from '../core/errors.js';
-import { openInventory } from '../store/db.js';
-import { resolveHomeDir } from '../store/home.js';
+import { homePaths, resolveHomeDir } from '../store/home.js';
 import { verifyAuditChain } from '../store/auditLog.js';
 import { countTokensByStatus } from '../store/tokenRepo.js';
 import { scannerDoctorReport } from './scanner.js';
-import { out, printJson, run, withHome, withJson } from './shared.js';
+import { homeNeedsPassphrase, openHome, out, printJson, run, withHome, withJson, type CommonOptions } from './shared.js';
 
 interface Check {
   name: string;
@@ -17,9 +16,9 @@ interface Check {
 export function registerDoctor(program: Command): void {
   withJson(withHome(program.command('doctor')))
     .description('check the database, the key, the scanner and the clock')
-    .action(async (options: { home?: string; json?: boolean }) => {
+    .action(async (options: CommonOptions) => {
       await run(options, async () => {
-        const checks: Check[] = [homeCheck(resolveHomeDir(options.home)), ...(await Promise.all([scannerCheck()])), clockCheck()];
+        const checks: Check[] = [await homeCheck(options), ...(await Promise.all([scannerCheck()])), clockCheck()];
         if (options.json) printJson({ ok: checks.every((c) => c.ok), checks });
         else for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(9)} ${c.summary}`);
         return checks.every((c) => c.ok) ? 0 : 1;
@@ -27,9 +26,17 @@ export function registerDoctor(program: Command): void {
     });
 }
 
-function homeCheck(dir: string): Check {
+async function homeCheck(options: CommonOptions): Promise<Check> {
+  const dir = resolveHomeDir(options.home);
   try {
-    const inventory = openInventory(dir);
+    if (homeNeedsPassphrase(dir) && options.passphraseFile === undefined && !process.stdin.isTTY) {
+      return {
+        name: 'database',
+        ok: true,
+        summary: `${homePaths(dir).database}: passphrase mode, not unlocked; add --passphrase-file FILE to check the database and the key`,
+      };
+    }
+    const { inventory } = await openHome(options);
     try {
       const counts = countTokensByStatus(inventory);
       const chain = verifyAuditChain(inventory.sqlite);
@@ -40,7 +47,7 @@ function homeCheck(dir: string): Check {
         ok,
         summary:
           `${inventory.paths.database}: desk ${inventory.deskId}, ${counts['in-stock']} in stock, ${counts.assigned} waiting for export; ` +
-          `key ok; integrity ${integrity}; audit ${chain.ok ? `intact (${chain.rows} entries)` : `BROKEN at #${chain.firstBroken?.seq}`}`,
+          `key ok (${inventory.keyMode} mode); integrity ${integrity}; audit ${chain.ok ? `intact (${chain.rows} entries)` : `BROKEN at #${chain.firstBroken?.seq}`}`,
       };
     } finally {
       inventory.close();

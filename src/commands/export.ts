@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { BATCH_FORMATS, type BatchFormat } from '../formats/types.js';
 import { exportBatch, normaliseSince, type OrphanReport } from '../services/exportBatch.js';
-import { cliActor, oneOf, out, printJson, withHome, withInventory, withJson } from './shared.js';
+import { asAdmin, oneOf, out, printJson, withHome, withJson, withSignIn } from './shared.js';
 
 interface ExportOptions {
   home?: string;
@@ -16,7 +16,7 @@ interface ExportOptions {
 }
 
 export function registerExport(program: Command): void {
-  withJson(withHome(program.command('export')))
+  withSignIn(withJson(withHome(program.command('export'))))
     .description('write a new batch of verified hand-outs not yet exported, for upload to the identity provider')
     .option('--format <format>', `one of ${BATCH_FORMATS.join(', ')} (default: entra-csv; with --batch: the batch's own)`)
     .option('--out <dir>', 'folder for the batch file and its manifest (default: HOME/exports)')
@@ -25,7 +25,7 @@ export function registerExport(program: Command): void {
     .option('--batch <id>', 'write this existing batch (name or number) again, byte for byte as first exported')
     .option('--skip-unsupported', 'leave tokens this format cannot carry waiting instead of refusing')
     .action(async (options: ExportOptions) => {
-      await withInventory(options, (inventory) => {
+      await asAdmin(options, (inventory, actor) => {
         const format = options.format === undefined ? undefined : oneOf<BatchFormat>(options.format, BATCH_FORMATS, '--format');
         if (options.since !== undefined) {
           try {
@@ -44,7 +44,7 @@ export function registerExport(program: Command): void {
           desk: options.desk,
           batch: options.batch,
           skipUnsupported: options.skipUnsupported,
-          actor: cliActor(),
+          actor,
         });
         if (options.json) return printJson({ ok: true, ...result });
         printOrphans(result.orphaned);

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { decodeHex } from '../core/secretCodec.js';
+import { describeWhere } from '../formats/seedRules.js';
 import { SEED_FORMATS, type HashAlgorithm, type SeedFormat } from '../formats/types.js';
 import { importSeeds, type ImportReport } from '../services/importSeeds.js';
-import { cliActor, oneOf, out, printJson, withHome, withInventory, withJson } from './shared.js';
+import { asAdmin, oneOf, out, printJson, withHome, withJson, withSignIn } from './shared.js';
 
 interface ImportOptions {
   home?: string;
@@ -19,7 +20,7 @@ interface ImportOptions {
 }
 
 export function registerImport(program: Command): void {
-  withJson(withHome(program.command('import')))
+  withSignIn(withJson(withHome(program.command('import'))))
     .description('import a seed file into the inventory (all or nothing)')
     .argument('<file>', 'the vendor\'s seed file')
     .option('--format <format>', `auto or one of ${SEED_FORMATS.join(', ')}`, 'auto')
@@ -30,7 +31,7 @@ export function registerImport(program: Command): void {
     .option('--psk <hex>', 'PSKC pre-shared key, in hex')
     .option('--password-file <file>', 'PSKC password, read from this file')
     .action(async (file: string, options: ImportOptions) => {
-      await withInventory(options, async (inventory) => {
+      await asAdmin(options, async (inventory, actor) => {
         const format = options.format === 'auto' ? 'auto' : oneOf<SeedFormat>(options.format, SEED_FORMATS, '--format');
         const secretEncoding = oneOf(options.secretEncoding, ['auto', 'base32', 'hex'] as const, '--secret-encoding');
         const hash = options.hash ? oneOf<HashAlgorithm>(options.hash.toUpperCase().replace('-', ''), ['SHA1', 'SHA256', 'SHA512'], '--hash') : undefined;
@@ -50,7 +51,7 @@ export function registerImport(program: Command): void {
           hash,
           psk,
           password,
-          actor: cliActor(),
+          actor,
           onProgress: progress?.update,
         });
         progress?.done();
@@ -78,10 +79,11 @@ function progressLine(file: string): { update: (read: number, total: number) => 
   };
 }
 
-function whereText(where: { line?: number; keyId?: string }): string {
-  if (where.line !== undefined) return `line ${where.line}`;
-  if (where.keyId !== undefined) return `key ${where.keyId}`;
-  return '';
+/** "line 12"; for a PSKC key "key 7 (line 30)" (the id the vendor's list shows); for Graph JSON "element 3". */
+function whereText(format: SeedFormat, where: { line?: number; keyId?: string }): string {
+  if (where.line === undefined && where.keyId === undefined) return '';
+  if (format === 'graph-json' && where.line === undefined) return `element ${where.keyId}`;
+  return describeWhere(where);
 }
 
 function printReport(report: ImportReport): void {
@@ -108,7 +110,7 @@ function printReport(report: ImportReport): void {
     out('');
     out(`  ${title}:`);
     for (const item of items.slice(0, 20)) {
-      const place = [item.where ? whereText(item.where) : '', item.serial ? `serial ${item.serial}` : ''].filter(Boolean).join(', ');
+      const place = [item.where ? whereText(report.format, item.where) : '', item.serial ? `serial ${item.serial}` : ''].filter(Boolean).join(', ');
       out(`    ${place ? `${place}: ` : ''}${item.reason ?? item.message}`);
     }
     if (items.length > 20) out(`    ... and ${n(items.length - 20)} more (use --json for all)`);

@@ -7,6 +7,7 @@ import { registerDoctor } from './doctor.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerInit } from './init.js';
+import { registerKey } from './key.js';
 import { registerKiosk } from './kiosk.js';
 import { registerRoster } from './roster.js';
 import { registerScannerCommands } from './scanner.js';
@@ -29,6 +30,7 @@ export function buildProgram(version: string): Command {
   registerAudit(program);
   registerStaff(program);
   registerRoster(program);
+  registerKey(program);
   registerScannerCommands(program);
   registerDoctor(program);
   return program;

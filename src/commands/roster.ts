@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { DEFAULT_SEARCH_LIMIT, importRoster, rosterSize, searchRoster, type RosterImportReport } from '../services/roster.js';
-import { cliActor, out, printJson, withHome, withInventory, withJson } from './shared.js';
+import { asAdmin, out, printJson, withHome, withInventory, withJson, withSignIn } from './shared.js';
 
 interface RosterOptions {
   home?: string;
@@ -11,13 +11,13 @@ interface RosterOptions {
 export function registerRoster(program: Command): void {
   const roster = program.command('roster').description('the people tokens are handed out to (type-ahead and badge scans at the kiosk)');
 
-  withJson(withHome(roster.command('import')))
+  withSignIn(withJson(withHome(roster.command('import'))))
     .description('import or update people from a CSV: upn, display name, employee id and/or badge (all or nothing)')
     .argument('<file>', 'the roster CSV')
     .option('--dry-run', 'check the file and print the report; write nothing')
     .action(async (file: string, options: RosterOptions & { dryRun?: boolean }) => {
-      await withInventory(options, async (inventory) => {
-        const report = await importRoster(inventory, { file, actor: cliActor(), dryRun: options.dryRun });
+      await asAdmin(options, async (inventory, actor) => {
+        const report = await importRoster(inventory, { file, actor, dryRun: options.dryRun });
         const ok = report.rejects.length === 0;
         if (options.json) printJson({ ok, ...report, rosterSize: rosterSize(inventory) });
         else printReport(report, rosterSize(inventory));

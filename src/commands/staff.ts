@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { Refusal, UsageError } from '../core/errors.js';
 import type { Role } from '../services/actor.js';
@@ -13,34 +11,32 @@ import {
   unlockStaff,
   type StaffView,
 } from '../services/staff.js';
-import { cliActor, oneOf, out, printJson, withHome, withInventory, withJson } from './shared.js';
+import { askHidden, readStdinLine } from './prompts.js';
+import { asAdmin, oneOf, out, printJson, withHome, withInventory, withJson, withSignIn, type SignInOptions } from './shared.js';
 
-interface StaffOptions {
-  home?: string;
-  json?: boolean;
-}
+type StaffOptions = SignInOptions;
 
 export function registerStaff(program: Command): void {
   const staff = program.command('staff').description('desk staff accounts: who may sign in at the kiosk, with which role');
 
-  withJson(withHome(staff.command('add')))
-    .description('add a staff member; asks for the PIN twice (the first account of a home must be an admin)')
+  withSignIn(withJson(withHome(staff.command('add'))))
+    .description('add a staff member; asks for the new PIN twice (--pin-stdin: one line) (the first account of a home must be an admin)')
     .argument('<name>', '1 to 32 letters, digits, dots, dashes or underscores')
     .requiredOption('--role <role>', 'staff (hand out, undo own) or admin (everything)')
-    .option('--pin-stdin', 'read the PIN from the first line of standard input instead of asking')
-    .action(async (name: string, options: StaffOptions & { role: string; pinStdin?: boolean }) => {
-      await withInventory(options, async (inventory) => {
+    .action(async (name: string, options: StaffOptions & { role: string }) => {
+      // While there is no admin, adding one is exactly what the bootstrap note would ask for.
+      await asAdmin(options, async (inventory, actor) => {
         const role = oneOf<Role>(options.role, ['staff', 'admin'], '--role');
         // Say what is wrong with the name before anyone types a PIN twice.
         const nameProblem = staffNameProblem(name.trim());
         if (nameProblem) throw new Refusal('bad-staff-name', nameProblem);
         const existing = listStaff(inventory).find((s) => s.name.toLowerCase() === name.trim().toLowerCase());
         if (existing) throw new Refusal('staff-exists', `there is already a staff member called ${existing.name}; choose another name`);
-        const pin = options.pinStdin ? await readPinLine() : await askNewPin(name.trim());
-        const added = addStaff(inventory, { name, role, pin, actor: cliActor() });
+        const pin = options.pinStdin ? await readStdinLine(`the new PIN of ${name.trim()}`) : await askNewPin(name.trim());
+        const added = addStaff(inventory, { name, role, pin, actor });
         if (options.json) return printJson({ ok: true, staff: added });
         out(`Added ${added.name} (${added.role}). They can sign in at the kiosk with their name and PIN.`);
-      });
+      }, { bootstrapNote: options.role !== 'admin' });
     });
 
   withJson(withHome(staff.command('list')))
@@ -61,12 +57,12 @@ export function registerStaff(program: Command): void {
     ['enable', 'let a disabled staff member sign in again', enableStaff, 'enabled again'],
     ['unlock', 'lift a sign-in lock after too many wrong PINs', unlockStaff, 'unlocked'],
   ] as const) {
-    withJson(withHome(staff.command(verb)))
-      .description(description)
+    withSignIn(withJson(withHome(staff.command(verb))))
+      .description(`${description} (admin)`)
       .argument('<name>')
       .action(async (name: string, options: StaffOptions) => {
-        await withInventory(options, (inventory) => {
-          act(inventory, { name, actor: cliActor() });
+        await asAdmin(options, (inventory, actor) => {
+          act(inventory, { name, actor });
           const view = listStaff(inventory).find((s) => s.name.toLowerCase() === name.trim().toLowerCase());
           if (options.json) return printJson({ ok: true, staff: view });
           out(`${view?.name ?? name} is ${done}.`);
@@ -81,16 +77,6 @@ function stateText(s: StaffView): string {
   return 'active';
 }
 
-/** --pin-stdin: the first line of standard input (a script or a password manager pipes it). */
-async function readPinLine(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk as Buffer);
-    if ((chunk as Buffer).includes(0x0a)) break;
-  }
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
-}
-
 /** Asks for the new PIN twice on the terminal, with echo off. */
 async function askNewPin(name: string): Promise<string> {
   if (!process.stdin.isTTY) {
@@ -102,30 +88,4 @@ async function askNewPin(name: string): Promise<string> {
   const second = await askHidden('The same PIN again: ');
   if (second !== first) throw new Refusal('pin-mismatch', 'the two PINs differ; nothing was changed');
   return first;
-}
-
-/** One line from the terminal, typed characters not echoed; the prompt goes to stderr so --json stays clean. */
-async function askHidden(prompt: string): Promise<string> {
-  let muted = false;
-  const output = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (!muted) process.stderr.write(chunk);
-      callback();
-    },
-  });
-  const rl = createInterface({ input: process.stdin, output, terminal: true });
-  const cancel = new AbortController();
-  rl.on('SIGINT', () => cancel.abort());
-  try {
-    process.stderr.write(prompt);
-    muted = true;
-    return await rl.question('', { signal: cancel.signal });
-  } catch (error) {
-    if (cancel.signal.aborted) throw new Refusal('cancelled', 'cancelled; nothing was changed');
-    throw error;
-  } finally {
-    muted = false;
-    process.stderr.write('\n');
-    rl.close();
-  }
 }

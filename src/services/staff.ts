@@ -92,6 +92,11 @@ export function hasStaff(inventory: Inventory): boolean {
   return inventory.sqlite.prepare('SELECT 1 FROM staff LIMIT 1').get() !== undefined;
 }
 
+/** While a home has no enabled admin, the command line may act as one (someone has to be first). */
+export function hasEnabledAdmin(inventory: Inventory): boolean {
+  return inventory.sqlite.prepare("SELECT 1 FROM staff WHERE role = 'admin' AND disabled_at IS NULL LIMIT 1").get() !== undefined;
+}
+
 export function listStaff(inventory: Inventory, options: { now?: number } = {}): StaffView[] {
   const now = options.now ?? Date.now();
   const rows = inventory.sqlite

@@ -2,21 +2,21 @@
  * The home folder: the database, the key file, the settings and the exports of one desk.
  *
  *   HOME/tokendesk.db       the inventory (SQLite, WAL)
- *   HOME/tokendesk.key      the data key (0600)
+ *   HOME/tokendesk.key      the data key, or the data key wrapped by a passphrase (0600; see keyFile.ts)
+ *   HOME/unlock-failures.json  wrong passphrases in a row, for the growing delay (0600; see unlock.ts)
  *   HOME/config.json        desk settings (lockout, window...)
  *   HOME/exports/           batch files and manifests (0600)
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Refusal } from '../core/errors.js';
-import { writeFileAtomic } from './atomicFile.js';
 
 export interface HomePaths {
   dir: string;
   database: string;
   keyFile: string;
+  unlockFailures: string;
   config: string;
   exports: string;
 }
@@ -27,6 +27,7 @@ export function homePaths(dir: string): HomePaths {
     dir: abs,
     database: join(abs, 'tokendesk.db'),
     keyFile: join(abs, 'tokendesk.key'),
+    unlockFailures: join(abs, 'unlock-failures.json'),
     config: join(abs, 'config.json'),
     exports: join(abs, 'exports'),
   };
@@ -81,53 +82,6 @@ export function readSettings(paths: HomePaths): DeskSettings {
     }
   }
   return settings;
-}
-
-// ---- the key file -------------------------------------------------------------------------
-
-interface KeyFileV1 {
-  format: 'tokendesk-key';
-  version: 1;
-  mode: 'file';
-  dataKey: string;
-}
-
-export function createKeyFile(paths: HomePaths): Uint8Array {
-  const dataKey = randomBytes(32);
-  const body: KeyFileV1 = { format: 'tokendesk-key', version: 1, mode: 'file', dataKey: dataKey.toString('base64') };
-  writeFileAtomic(paths.keyFile, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
-  return new Uint8Array(dataKey);
-}
-
-export function readKeyFile(paths: HomePaths): Uint8Array {
-  if (!existsSync(paths.keyFile)) {
-    throw new Refusal(
-      'key-missing',
-      `the key file ${paths.keyFile} is missing: the seeds in this home cannot be read without it. ` +
-        'Restore it from your backup (it was created by `tokendesk init`); nothing was changed',
-    );
-  }
-  const mode = statSync(paths.keyFile).mode & 0o777;
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    throw new Refusal(
-      'key-permissions',
-      `the key file ${paths.keyFile} can be read by other users (mode ${mode.toString(8)}); run \`chmod 600 ${paths.keyFile}\``,
-    );
-  }
-  let parsed: Partial<KeyFileV1>;
-  try {
-    parsed = JSON.parse(readFileSync(paths.keyFile, 'utf8')) as Partial<KeyFileV1>;
-  } catch {
-    throw keyFileDamaged(paths);
-  }
-  if (parsed.format !== 'tokendesk-key' || parsed.version !== 1 || typeof parsed.dataKey !== 'string') throw keyFileDamaged(paths);
-  const key = Buffer.from(parsed.dataKey, 'base64');
-  if (key.length !== 32) throw keyFileDamaged(paths);
-  return new Uint8Array(key);
-}
-
-function keyFileDamaged(paths: HomePaths): Refusal {
-  return new Refusal('key-unreadable', `the key file ${paths.keyFile} is damaged or not a tokendesk key file; restore it from your backup`);
 }
 
 export function ensureHomeDir(paths: HomePaths): void {

@@ -20,7 +20,7 @@ const key = createSecretKey(Buffer.from(workerData.key));
 parentPort.on('message', ({ id, serials, secrets }) => {
   try {
     const nonces = randomBytes(12 * serials.length);
-    const sealed = serials.map((serial, i) => sealSeed(key, nonces.subarray(i * 12, i * 12 + 12), serial, secrets[i]));
+    const sealed = serials.map((serial, i) => sealSeed(createCipheriv, key, nonces.subarray(i * 12, i * 12 + 12), serial, secrets[i]));
     parentPort.postMessage({ id, sealed });
   } catch (error) {
     parentPort.postMessage({ id, error: String(error && error.message) });

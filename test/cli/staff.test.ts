@@ -39,7 +39,8 @@ describe('tokendesk staff', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/Added anna \(admin\)/);
 
-    const second = tokendesk(['staff', 'add', 'ben', '--role', 'staff', '--pin-stdin', '--json'], { home, input: '55102938\r\n' });
+    const anna = { name: 'anna', pin: '90817263' };
+    const second = tokendesk(['staff', 'add', 'ben', '--role', 'staff', '--pin-stdin', '--json'], { home, input: '55102938\r\n', as: anna });
     expect(second.status, second.stderr).toBe(0);
     expect(json(second)).toMatchObject({ ok: true, staff: { name: 'ben', role: 'staff', disabled: false } });
 
@@ -57,7 +58,7 @@ describe('tokendesk staff', () => {
     for (const h of hashes) expect(h).toMatch(/^scrypt\$/);
     expect(hashes.join()).not.toMatch(/90817263|55102938/);
 
-    const disabled = tokendesk(['staff', 'disable', 'BEN'], { home });
+    const disabled = tokendesk(['staff', 'disable', 'BEN'], { home, as: anna });
     expect(disabled.status, disabled.stderr).toBe(0);
     expect(disabled.stdout).toMatch(/ben is disabled/);
     const text = tokendesk(['staff', 'list'], { home });
@@ -68,21 +69,22 @@ describe('tokendesk staff', () => {
   it('refuses, with exit 1 and a message that says what to do: last admin, duplicates, bad PINs', () => {
     const home = newHome();
     expect(tokendesk(['staff', 'add', 'anna', '--role', 'admin', '--pin-stdin'], { home, input: '1234\n' }).status).toBe(0);
+    const anna = { name: 'anna', pin: '1234' };
 
-    const last = tokendesk(['staff', 'disable', 'anna'], { home });
+    const last = tokendesk(['staff', 'disable', 'anna'], { home, as: anna });
     expect(last.status).toBe(1);
     expect(last.stderr).toMatch(/anna is the last enabled admin: add another admin first/);
 
-    const duplicate = tokendesk(['staff', 'add', 'Anna', '--role', 'staff', '--pin-stdin', '--json'], { home, input: '1234\n' });
+    const duplicate = tokendesk(['staff', 'add', 'Anna', '--role', 'staff', '--pin-stdin', '--json'], { home, input: '1234\n', as: anna });
     expect(duplicate.status).toBe(1);
     expect(json(duplicate)).toMatchObject({ ok: false, error: { code: 'staff-exists' } });
 
-    const shortPin = tokendesk(['staff', 'add', 'ben', '--role', 'staff', '--pin-stdin'], { home, input: '12\n' });
+    const shortPin = tokendesk(['staff', 'add', 'ben', '--role', 'staff', '--pin-stdin'], { home, input: '12\n', as: anna });
     expect(shortPin.status).toBe(1);
     expect(shortPin.stderr).toMatch(/a PIN is 4 to 12 digits/);
     expect(shortPin.stderr).not.toContain('12\n12');
 
-    const unknown = tokendesk(['staff', 'disable', 'nobody'], { home });
+    const unknown = tokendesk(['staff', 'disable', 'nobody'], { home, as: anna });
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/there is no staff member called nobody/);
     expect(json<StaffJson>(tokendesk(['staff', 'list', '--json'], { home })).staff).toHaveLength(1);

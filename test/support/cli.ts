@@ -12,12 +12,21 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  home?: string;
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Act as this staff member or admin: TOKENDESK_AS and TOKENDESK_PIN, as a CI script would. */
+  as?: { name: string; pin: string };
+}
+
 /** Runs the built `tokendesk` as a user would, without a TTY. */
-export function tokendesk(args: string[], options: { home?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export function tokendesk(args: string[], options: CliOptions = {}): CliResult {
+  const signIn = options.as ? { TOKENDESK_AS: options.as.name, TOKENDESK_PIN: options.as.pin } : { TOKENDESK_AS: undefined, TOKENDESK_PIN: undefined };
   const result = spawnSync(process.execPath, [CLI, ...args, ...(options.home ? ['--home', options.home] : [])], {
     encoding: 'utf8',
     input: options.input ?? '',
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, NO_COLOR: '1', ...signIn, ...options.env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
