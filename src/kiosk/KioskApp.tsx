@@ -23,6 +23,7 @@ import { Menu, type MenuChoice } from './screens/Menu.js';
 import { SelfCheck } from './screens/SelfCheck.js';
 import { SignIn } from './screens/SignIn.js';
 import { Today } from './screens/Today.js';
+import { Unlock } from './screens/Unlock.js';
 import { Welcome, type WelcomeReason } from './screens/Welcome.js';
 
 export interface KioskSession {
@@ -47,6 +48,8 @@ export interface KioskAppProps {
   scanSource?: ScanSource | null;
   /** Practice mode from the welcome screen. */
   startPractice?: () => Promise<KioskSession>;
+  /** Passphrase mode: the home opens only after an admin unlocks it. */
+  unlock?: (passphrase: string, onWait: (ms: number) => void) => Promise<KioskSession>;
   now?: () => number;
   /** Tests turn keyboard-wedge timing off (they type faster than any person). */
   wedge?: { maxKeyGapMs?: number; minScanLength?: number } | false;
@@ -95,6 +98,10 @@ export function KioskApp(props: KioskAppProps) {
           onProgress={(p) => (progress.current = p)}
           onQuit={quit}
         />
+      ) : props.unlock ? (
+        <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={['[Enter] unlock', '[Ctrl+C] quit']} width={size.columns} height={size.rows}>
+          <Unlock homeDir={props.homeDir} unlock={async (passphrase, onWait) => setSession(await props.unlock!(passphrase, onWait))} />
+        </Frame>
       ) : (
         <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={['[p] practice', '[q] quit']} width={size.columns} height={size.rows}>
           <Welcome

@@ -4,7 +4,9 @@
  * home and leaves the terminal usable. The kiosk owns Ctrl+C (exitOnCtrlC off).
  */
 import { render } from 'ink';
+import { existsSync } from 'node:fs';
 import { Refusal } from '../core/errors.js';
+import { keyMode, unlockHome } from '../store/unlock.js';
 import { openInventory } from '../store/db.js';
 import { readSettings, homePaths, resolveHomeDir } from '../store/home.js';
 import { createScanSource, type ScanSource } from '../scanner/index.js';
@@ -20,8 +22,16 @@ export interface KioskOptions {
 export async function startKiosk(options: KioskOptions): Promise<number> {
   const homeDir = resolveHomeDir(options.home);
   const sessions: KioskSession[] = [];
+  const locked = !options.demo && existsSync(homePaths(homeDir).keyFile) && keyMode(homeDir) === 'passphrase';
+  const unlock = async (passphrase: string, onWait: (ms: number) => void): Promise<KioskSession> => {
+    const key = await unlockHome(homeDir, passphrase, { actor: 'kiosk', onWait });
+    const session = { inventory: openInventory(homeDir, { key, actor: 'kiosk' }), homeDir, practice: null };
+    sessions.push(session);
+    return session;
+  };
   const open = async (): Promise<KioskSession | null> => {
     if (options.demo) return practiceSession();
+    if (locked) return null;
     try {
       return { inventory: openInventory(homeDir), homeDir, practice: null };
     } catch (error) {
@@ -38,14 +48,17 @@ export async function startKiosk(options: KioskOptions): Promise<number> {
 
   const session = await open();
   if (session && !session.practice) sessions.push(session);
-  const spec = options.scanner ?? (session && !session.practice ? readSettings(homePaths(homeDir)).scanner : 'auto');
+  const spec = options.scanner ?? ((session && !session.practice) || locked ? readSettings(homePaths(homeDir)).scanner : 'auto');
   const scanSource: ScanSource = createScanSource(spec);
   await scanSource.start();
 
-  const app = render(<KioskApp session={session} homeDir={homeDir} scanSource={scanSource} startPractice={practiceSession} />, {
-    exitOnCtrlC: false,
-    patchConsole: true,
-  });
+  const app = render(
+    <KioskApp session={session} homeDir={homeDir} scanSource={scanSource} startPractice={practiceSession} unlock={locked ? unlock : undefined} />,
+    {
+      exitOnCtrlC: false,
+      patchConsole: true,
+    },
+  );
   const stopOnSignal = () => app.unmount();
   process.once('SIGTERM', stopOnSignal);
   process.once('SIGHUP', stopOnSignal);
