@@ -5,7 +5,7 @@
  * Codes come from otpauth; comparison is constant-time, and every step in the accept window is
  * computed whether or not an earlier one matched, so timing does not say which step matched.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HOTP, Secret } from 'otpauth';
 import type { HashAlgorithm } from '../formats/types.js';
 
@@ -80,10 +80,11 @@ export function verifyTotp(request: VerifyRequest): VerifyOutcome {
   const now = timeStep(request.now, token.period);
   const last = request.lastAcceptedStep ?? null;
   const secret = secretOf(token);
+  const hmac = keyedHmac(Buffer.from(token.secret));
   const matches = (step: number): boolean =>
     timingSafeEqual(
       typed,
-      Buffer.from(HOTP.generate({ secret, algorithm: token.algorithm, digits: token.digits, counter: step }), 'latin1'),
+      Buffer.from(HOTP.generate({ secret, algorithm: token.algorithm, digits: token.digits, counter: step, hmac }), 'latin1'),
     );
 
   // The accept window: compute every step, keep the best match (fresh first, then nearest to now).
@@ -113,6 +114,14 @@ function offsetsNearestFirst(window: number): number[] {
   const offsets = [0];
   for (let d = 1; d <= window; d++) offsets.push(-d, d);
   return offsets;
+}
+
+/**
+ * otpauth's HMAC hook, with the key copied into a Buffer once per verification instead of once per
+ * step (otpauth's default copies key and message on every call).
+ */
+function keyedHmac(key: Buffer): (algorithm: string, _key: Uint8Array, message: Uint8Array) => Uint8Array {
+  return (algorithm, _key, message) => createHmac(algorithm, key).update(message).digest();
 }
 
 function secretOf(token: TotpToken): Secret {
