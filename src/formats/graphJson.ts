@@ -66,11 +66,12 @@ function parseDocument(bytes: Uint8Array): unknown {
   } catch (error) {
     // V8's message can quote the text around the error, which may be a secret: report a line only.
     const position = /position (\d+)/.exec(String((error as Error).message));
-    if (position) {
+    // An error at the very end (V8: "Unterminated string", "Expected ... at position <end>") is a cut file.
+    if (position && Number(position[1]) < text.trimEnd().length) {
       const line = text.slice(0, Number(position[1])).split('\n').length;
-      throw new SeedFileError(`The file is not valid JSON: the error is on line ${line}.`, { line });
+      throw new SeedFileError(`The file is not valid JSON: the error is on line ${line}. Fix that line, or ask the vendor to send the file again.`, { line });
     }
-    throw new SeedFileError('The file is not valid JSON: it ends before the JSON is complete (cut short?).');
+    throw new SeedFileError('The file is not valid JSON: it ends before the JSON is complete (cut short?). Ask the vendor to send it again.');
   }
 }
 

@@ -6,11 +6,14 @@
  * DeviceInfo/SerialNo, else the Key Id; the hash comes from AlgorithmParameters/Suite, the digits
  * from ResponseFormat Length (default 6), the period from Data/TimeInterval (default 30) and the
  * starting clock offset from Data/TimeDrift (in time steps, RFC 6030 section 4.3.4).
- * HOTP, OCRA, PIN and Yubico keys, and keys whose secret is not in the file, are listed as skipped.
+ * HOTP, OCRA, PIN and Yubico keys, keys whose secret is not in the file, and keys whose secret is
+ * encrypted to a certificate (RSA key transport, which needs a private key tokendesk never holds)
+ * are listed as skipped with the reason.
  *
- * What refuses the whole file: not PSKC 1.0, a DOCTYPE, RSA key transport, an encryption or MAC
- * algorithm we do not support, a missing or wrong key or password, and any ValueMAC that does not
- * match (checked on every encrypted value, also of keys we skip: a tampered file is not trusted).
+ * What refuses the whole file: not PSKC 1.0, a DOCTYPE, an encryption or MAC algorithm we do not
+ * support, a missing or wrong key or password, any ValueMAC that does not match (checked on every
+ * encrypted value, also of keys we skip: a tampered file is not trusted), and RSA key transport
+ * when it leaves nothing to import (the whole file uses it).
  */
 import {
   DecryptionFailed,
@@ -82,7 +85,12 @@ interface MacMethod {
   digest: Digest;
   /** Decrypted MACKey; absent when the file has none and the encryption key is used (early drafts). */
   key?: Uint8Array;
+  /** The MACKey is encrypted to a certificate: the MACs cannot be checked. */
+  keyViaRsa?: boolean;
 }
+
+/** An encrypted value as the file states it; 'rsa' when only a private RSA key could open it. */
+type EncryptedBytes = { ciphertext: Uint8Array; algorithm: CipherAlgorithm } | 'rsa';
 
 /** One pass over one PSKC document. */
 class PskcReading {
@@ -94,24 +102,34 @@ class PskcReading {
   private derivedKey?: Uint8Array;
   private mac?: MacMethod;
   private packages = 0;
+  /** EncryptionKey names a certificate (X509Data, KeyValue...): the file's key is RSA-transported. */
+  private rsaTransport = false;
+  private rsaSkipped = 0;
+  /** Each encrypted value decoded once: its MAC is checked first, then it is decrypted. */
+  private readonly ciphers = new WeakMap<XmlElement, EncryptedBytes>();
 
   constructor(private readonly options: ParseOptions) {}
 
   root(element: XmlElement): void {
     if (element.local !== 'KeyContainer') {
-      throw new SeedFileError(`This XML is not a PSKC file: its root element is <${element.local.slice(0, 40)}>, not <KeyContainer>.`);
+      throw new SeedFileError(
+        `This XML is not a PSKC file: its root element is <${element.local.slice(0, 40)}>, not <KeyContainer>. ` +
+          'Check that this is the seed file the vendor sent (PSKC, RFC 6030), not another XML document.',
+      );
     }
     if (element.uri !== PSKC_NAMESPACE) {
       throw new SeedFileError(
         `This KeyContainer is not in the PSKC namespace ${PSKC_NAMESPACE} (RFC 6030) but in "${element.uri.slice(0, 80)}": ` +
-          'probably a pre-standard draft format tokendesk does not read.',
+          'probably a pre-standard draft format tokendesk does not read. Ask the vendor for an RFC 6030 (PSKC 1.0) file.',
       );
     }
     const version = element.attributes.get('Version');
     if (version === undefined) {
       this.result.warnings.push({ message: 'The KeyContainer has no Version; read as PSKC 1.0.' });
     } else if (version.trim() !== '1.0') {
-      throw new SeedFileError(`This is PSKC version ${version.slice(0, 10)}; tokendesk reads version 1.0 (RFC 6030).`);
+      throw new SeedFileError(
+        `This is PSKC version ${version.slice(0, 10)}; tokendesk reads version 1.0 (RFC 6030). Ask the vendor for a PSKC 1.0 file.`,
+      );
     }
   }
 
@@ -132,6 +150,7 @@ class PskcReading {
   }
 
   finish(): ParseResult {
+    if (this.rsaSkipped > 0 && this.result.records.length === 0) throw rsaRefusal(this.rsaSkipped);
     this.tally.flushInto(this.result.warnings);
     if (this.packages === 0) this.result.warnings.push({ message: 'The file holds no KeyPackage: there is nothing to import.' });
     return this.result;
@@ -144,7 +163,7 @@ class PskcReading {
       if (child.local === 'KeyName') this.keyName = child.text.trim();
       else if (child.local === 'DerivedKey') this.derivation = this.readDerivation(child);
       else if (['X509Data', 'KeyValue', 'RetrievalMethod', 'EncryptedKey', 'X509Certificate'].includes(child.local)) {
-        throw rsaRefusal();
+        this.rsaTransport = true;
       }
     }
   }
@@ -214,27 +233,55 @@ class PskcReading {
       throw new SeedFileError('The file refers to a MAC key held elsewhere (MACKeyReference); tokendesk needs the MACKey in the file.');
     }
     const macKey = firstChild(element, 'MACKey');
-    this.mac = macKey ? { digest, key: this.decryptElement(macKey, 'the MAC key').plaintext } : { digest };
+    if (macKey === undefined) this.mac = { digest };
+    else if (this.cipherOf(macKey, 'MAC key') === 'rsa') this.mac = { digest, keyViaRsa: true };
+    else this.mac = { digest, key: this.decryptElement(macKey, 'the MAC key').plaintext };
   }
 
   /** Decrypt an EncryptedValue-shaped element (EncryptionMethod + CipherData/CipherValue). */
   private decryptElement(element: XmlElement, what: string): { ciphertext: Uint8Array; algorithm: CipherAlgorithm; plaintext: Uint8Array } {
-    const { ciphertext, algorithm } = this.cipherOf(element, what);
+    const encrypted = this.cipherOf(element, what);
+    // Callers skip RSA-transported values before decrypting; this is the backstop.
+    if (encrypted === 'rsa') throw rsaRefusal(1);
+    const { ciphertext, algorithm } = encrypted;
     try {
       return { ciphertext, algorithm, plaintext: decrypt(algorithm, this.encryptionKey(algorithm), ciphertext) };
     } catch (error) {
       if (!(error instanceof DecryptionFailed)) throw error;
-      if (error.why === 'malformed') throw new SeedFileError(`The encrypted ${what} is damaged (wrong length): the file may be cut or edited.`);
-      throw new SeedFileError(
-        `Could not decrypt ${what}: the ${this.derivation ? 'password' : 'pre-shared key'} is wrong, or the file is damaged. Nothing was imported.`,
-      );
+      if (error.why === 'malformed') {
+        throw new SeedFileError(`The encrypted ${what} is damaged (wrong length): the file may be cut or edited; ask the vendor to send it again.`);
+      }
+      throw new SeedFileError(`Could not decrypt ${what}: ${this.wrongKeyAdvice()}`);
     }
   }
 
-  private cipherOf(element: XmlElement, what: string): { ciphertext: Uint8Array; algorithm: CipherAlgorithm } {
+  /** What to do when a value does not open or its MAC does not match. */
+  private wrongKeyAdvice(): string {
+    return this.derivation
+      ? 'the password is wrong, or the file is damaged. Check the password file (one line, the password exactly as the vendor sent it)'
+      : 'the pre-shared key is wrong, or the file is damaged. Check the --psk value (hex) against the key the vendor sent';
+  }
+
+  /** Whether a value under this EncryptionMethod can only be opened with a private RSA key. */
+  private viaRsa(uri: string): boolean {
+    if (isRsaAlgorithm(uri)) return true;
+    // A symmetric value under a certificate-type EncryptionKey: its AES key came wrapped to the
+    // certificate. Only an admin who unwrapped it themselves can give it with --psk.
+    return this.rsaTransport && this.derivation === undefined && this.options.psk === undefined;
+  }
+
+  private cipherOf(element: XmlElement, what: string): EncryptedBytes {
+    const cached = this.ciphers.get(element);
+    if (cached !== undefined) return cached;
+    const encrypted = this.readCipher(element, what);
+    this.ciphers.set(element, encrypted);
+    return encrypted;
+  }
+
+  private readCipher(element: XmlElement, what: string): EncryptedBytes {
     const uri = firstChild(element, 'EncryptionMethod')?.attributes.get('Algorithm');
     if (uri === undefined) throw new SeedFileError(`The encrypted ${what} does not say how it is encrypted (no EncryptionMethod).`);
-    if (isRsaAlgorithm(uri)) throw rsaRefusal();
+    if (this.viaRsa(uri)) return 'rsa';
     const algorithm = cipherAlgorithm(uri);
     if (algorithm === null) {
       throw new SeedFileError(
@@ -253,16 +300,30 @@ class PskcReading {
 
   /* ------------------------------------------------------------ key packages */
 
-  /** Check the ValueMAC of every encrypted value under Data, whatever becomes of the key. */
-  private checkMacs(data: XmlElement | undefined, where: Where): void {
+  /**
+   * Check the ValueMAC of every encrypted value under Data, whatever becomes of the key.
+   * Returns whether a value is encrypted to a certificate (the key is then skipped).
+   */
+  private checkMacs(data: XmlElement | undefined, where: Where): boolean {
+    let viaRsa = false;
     for (const field of data?.children ?? []) {
       const encrypted = firstChild(field, 'EncryptedValue');
       if (encrypted === undefined) continue;
       const what = `${field.local} of ${describeWhere(where)}`;
       const valueMac = childText(field, 'ValueMAC');
-      const { ciphertext, algorithm } = this.cipherOf(encrypted, what);
+      const cipher = this.cipherOf(encrypted, what);
+      if (cipher === 'rsa') {
+        // Its MAC key would come from the same private key tokendesk does not hold.
+        viaRsa = true;
+        continue;
+      }
+      const { ciphertext, algorithm } = cipher;
       if (valueMac === undefined) {
-        if (this.mac) throw new SeedFileError(`The ${what} has no ValueMAC although the file declares a MAC: the file was altered. Nothing was imported.`);
+        if (this.mac) {
+          throw new SeedFileError(
+            `The ${what} has no ValueMAC although the file declares a MAC: the file was altered. Ask the vendor to send it again.`,
+          );
+        }
         if (algorithm.mode === 'cbc') {
           this.tally.note('no-mac', where, (count, first) =>
             `${count} encrypted value(s) carry no MAC (first: ${describeWhere(first)}): a wrong key could go unnoticed until a code fails at the desk.`,
@@ -270,18 +331,26 @@ class PskcReading {
         }
         continue;
       }
-      if (this.mac === undefined) throw new SeedFileError(`The ${what} has a ValueMAC but the file names no MACMethod.`);
+      if (this.mac === undefined) {
+        throw new SeedFileError(`The ${what} has a ValueMAC but the file names no MACMethod: the file was altered. Ask the vendor to send it again.`);
+      }
+      if (this.mac.keyViaRsa) {
+        throw new SeedFileError(
+          "The file's MAC key is encrypted to a certificate (RSA key transport), so tokendesk cannot check that the file is intact. " +
+            'Ask the vendor for the file encrypted with a pre-shared key or a password only.',
+        );
+      }
       const expected = decodeBase64(valueMac);
-      if (expected === null) throw new SeedFileError(`The ValueMAC of the ${what} is not valid base64.`);
+      if (expected === null) throw new SeedFileError(`The ValueMAC of the ${what} is not valid base64: the file was altered. Ask the vendor to send it again.`);
       // RFC 6030 section 6.1.1: the MAC covers the CipherValue as it stands, IV and ciphertext.
       const macKey = this.mac.key ?? this.encryptionKey(algorithm);
       if (!macMatches(this.mac.digest, macKey, ciphertext, expected)) {
         throw new SeedFileError(
-          `The MAC of the ${what} does not match: the ${this.derivation ? 'password' : 'pre-shared key'} is wrong, ` +
-            'or the file was changed after the vendor made it. Nothing was imported.',
+          `The MAC of the ${what} does not match: ${this.wrongKeyAdvice()}, or ask the vendor whether the file was changed after they made it.`,
         );
       }
     }
+    return viaRsa;
   }
 
   private readBytes(field: XmlElement, what: string): Uint8Array | { problem: string } {
@@ -324,7 +393,7 @@ class PskcReading {
       return;
     }
     const data = firstChild(key, 'Data');
-    this.checkMacs(data, where);
+    const viaRsa = this.checkMacs(data, where);
 
     const algorithmUri = key.attributes.get('Algorithm');
     const kind = keyKind(algorithmUri);
@@ -337,6 +406,11 @@ class PskcReading {
     if (secretField === undefined) {
       const why = firstChild(key, 'KeyReference') ? 'a KeyReference' : 'no Secret';
       this.result.skipped.push({ where, ...withSerial, reason: `the secret is not in the file (${why}): nothing to verify codes against` });
+      return;
+    }
+    if (viaRsa) {
+      this.rsaSkipped++;
+      this.result.skipped.push({ where, ...withSerial, reason: RSA_SKIP_REASON });
       return;
     }
     const reject = (reason: string) => {
@@ -398,10 +472,15 @@ class PskcReading {
   }
 }
 
-function rsaRefusal(): SeedFileError {
+const RSA_SKIP_REASON =
+  'its secret is encrypted to a certificate (RSA key transport), which tokendesk cannot open: ' +
+  'ask the vendor for this token\'s seed under a pre-shared key or a password';
+
+/** Every key worth importing is RSA-transported: refuse the file rather than list a skip per key. */
+function rsaRefusal(keys: number): SeedFileError {
   return new SeedFileError(
-    'The file\'s secrets are encrypted to a certificate (RSA key transport), which tokendesk does not support. ' +
-      'Ask the vendor for the file encrypted with a pre-shared key or a password.',
+    `The file's secrets${keys > 1 ? ` (${keys} TOTP keys)` : ''} are encrypted to a certificate (RSA key transport), ` +
+      'which tokendesk does not support. Ask the vendor for the file encrypted with a pre-shared key or a password.',
   );
 }
 
@@ -422,7 +501,7 @@ export async function parsePskc(source: ByteSource, options: ParseOptions = {}):
       onChild: (child) => reading.child(child),
     });
   } catch (error) {
-    if (bytesRead === 0) throw new SeedFileError('The file is empty: expected a PSKC (RFC 6030) XML document.');
+    if (bytesRead === 0 && error instanceof SeedFileError) throw new SeedFileError('The file is empty: expected a PSKC (RFC 6030) XML document.');
     throw error;
   }
   return reading.finish();

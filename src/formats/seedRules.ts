@@ -63,7 +63,13 @@ export function readSecret(text: string, encoding: SecretEncoding): Checked<Read
   };
   if (encoding === 'base32') return asBase32() ?? { ok: false, problem: 'the secret key is not valid Base32 (A-Z, 2-7)' };
   if (encoding === 'hex') return asHex() ?? { ok: false, problem: hexProblem(trimmed) };
-  return asBase32() ?? asHex() ?? { ok: false, problem: 'the secret key is neither valid Base32 nor hex' };
+  return asBase32() ?? asHex() ?? { ok: false, problem: autoProblem(trimmed) };
+}
+
+function autoProblem(text: string): string {
+  const cleaned = text.replace(/\s/g, '').replace(/^0x/i, '');
+  if (/^[0-9a-fA-F]+$/.test(cleaned) && cleaned.length % 2 === 1) return 'the secret key is not Base32, and as hex it has an odd number of digits';
+  return 'the secret key is neither valid Base32 nor hex';
 }
 
 function hexProblem(text: string): string {

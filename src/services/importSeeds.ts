@@ -11,6 +11,7 @@ import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:
 import { basename } from 'node:path';
 import { Refusal } from '../core/errors.js';
 import { importers, detectFormat } from '../formats/index.js';
+import { describeWhere } from '../formats/seedRules.js';
 import {
   SeedFileError,
   type HashAlgorithm,
@@ -20,7 +21,7 @@ import {
   type SeedRecord,
   type Skipped,
 } from '../formats/types.js';
-import type { Inventory } from '../store/db.js';
+import { assertKeyCurrent, type Inventory } from '../store/db.js';
 import { AuditLog } from '../store/auditLog.js';
 import { authorise, type Actor } from './actor.js';
 
@@ -103,11 +104,13 @@ class BackgroundSealer {
     const batch = this.#batch;
     this.#batch = [];
     if (batch.length === 0) return;
-    this.#done.push(
-      this.#pool.seal(batch.map((r) => r.serial), batch.map((r) => r.secret)).then((sealed) => {
-        batch.forEach((record, i) => this.sealed.set(record, sealed[i]!));
-      }),
-    );
+    const done = this.#pool.seal(batch.map((r) => r.serial), batch.map((r) => r.secret)).then((sealed) => {
+      batch.forEach((record, i) => this.sealed.set(record, sealed[i]!));
+    });
+    // The parser is still running when a batch fails: its rejection is taken up by finish() or
+    // abandon(), so it must not count as unhandled in the meantime (Node would end the process).
+    done.catch(() => {});
+    this.#done.push(done);
   }
 
   async finish(): Promise<Map<SeedRecord, Buffer>> {
@@ -160,10 +163,7 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
     sealed = await sealer?.finish();
   } catch (error) {
     await sealer?.abandon();
-    if (error instanceof SeedFileError) {
-      const at = error.where?.line ? ` line ${error.where.line}:` : error.where?.keyId ? ` key ${error.where.keyId}:` : '';
-      throw new Refusal('bad-seed-file', `${fileName}:${at} ${error.message}; nothing was imported`, { file: request.file, format });
-    }
+    if (error instanceof SeedFileError) throw seedFileRefusal(error, request.file, format);
     throw error;
   }
   const sha256 = hasher.digest('hex');
@@ -194,7 +194,7 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
   if (previous) {
     report.alreadyImported = true;
     report.importId = previous.id;
-    report.refusal = `this file was already imported (import #${previous.id} at ${previous.at}); nothing changed`;
+    report.refusal = `${fileName}: this file was already imported (import #${previous.id} at ${previous.at}); nothing changed`;
     return report;
   }
 
@@ -204,21 +204,48 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
   report.groups = groupRecords(fresh);
 
   if (report.conflicts.length > 0) {
+    const first = report.conflicts[0]!;
     report.refusal =
-      `${report.conflicts.length} serial(s) are already in the inventory with a different secret; ` +
+      `${fileName}: ${report.conflicts.length} serial(s) are already in the inventory with a different secret ` +
+      `(first: serial ${first.serial}, ${placeIn(format, first.where)}); ` +
       'the whole file was refused (a stored seed is never overwritten). Ask the vendor which file is right';
   } else if (report.rejects.length > 0 && !request.skipRejected) {
+    const first = report.rejects[0]!;
+    const units = unitsOf(format, report.rejects.length);
     report.refusal =
-      `${report.rejects.length} row(s) could not be read; the whole file was refused. ` +
-      'Fix the file, or import the good rows with --skip-rejected';
+      `${fileName}: ${report.rejects.length} ${units} could not be read (first: ${placeIn(format, first.where)}, ${first.reason}); ` +
+      `the whole file was refused. Fix the file, or import the good ${unitsOf(format, 2)} with --skip-rejected`;
   } else if (report.records === 0 && report.rejects.length === 0) {
-    report.refusal = report.skipped.length > 0 ? 'the file holds no TOTP tokens (see skipped keys); nothing was imported' : 'the file holds no tokens; nothing was imported';
+    report.refusal =
+      report.skipped.length > 0
+        ? `${fileName}: the file holds no TOTP tokens (see the skipped keys and why); nothing was imported`
+        : `${fileName}: the file holds no tokens; nothing was imported`;
   }
   if (report.refusal || report.dryRun) return report;
 
   report.importId = commitImport(inventory, request, report, fresh, sealed);
   report.committed = true;
   return report;
+}
+
+/** "line 4", "key k7 (line 30)", or for Graph JSON "element 3" (its keys are array indexes). */
+function placeIn(format: SeedFormat, where: SeedRecord['where']): string {
+  return format === 'graph-json' && where.line === undefined && where.keyId !== undefined ? `element ${where.keyId}` : describeWhere(where);
+}
+
+/** "row", "key" or "token entry", counted, for refusals. */
+function unitsOf(format: SeedFormat, count: number): string {
+  const unit = format === 'pskc' ? 'key' : format === 'graph-json' ? 'token entry' : 'row';
+  return count === 1 ? unit : unit === 'token entry' ? 'token entries' : `${unit}s`;
+}
+
+/** A file the parser could not read as a whole: named, placed, and said once that nothing changed. */
+function seedFileRefusal(error: SeedFileError, file: string, format: SeedFormat): Refusal {
+  const { line, keyId } = error.where ?? {};
+  // Parser messages name the line themselves where it helps; add it only where they do not.
+  const at = line !== undefined && !error.message.includes(`line ${line}`) ? ` line ${line}:` : keyId !== undefined ? ` key ${keyId}:` : '';
+  const sentence = /[.!?]$/.test(error.message) ? error.message : `${error.message}.`;
+  return new Refusal('bad-seed-file', `${basename(file)}:${at} ${sentence} Nothing was imported.`, { file, format });
 }
 
 function fileSize(file: string): number {
@@ -312,6 +339,7 @@ function commitImport(
   const audit = new AuditLog(sqlite);
   const now = new Date().toISOString();
   const commit = sqlite.transaction((): number => {
+    assertKeyCurrent(inventory); // sealed with the key this inventory opened with: refuse if it was rotated since
     const importId = Number(
       insertImport.run(
         report.fileName,

@@ -61,6 +61,19 @@ describe('OATH CSV import, version 1 layout', () => {
     ]);
   });
 
+  it('a lost comma between serial and seed: rejected without showing the joined cell', async () => {
+    const lines = ['# version: 2', `, , , T1${S1}, totp, 6, 30`, `, , , T2${S1}, totp`, `alice@example.com, , T3, ${S1}, totp, 6, 30`];
+    const result = await parseOathCsv(chunked(`${lines.join('\n')}\n`));
+    expect(result.records).toEqual([]);
+    expect(result.skipped).toEqual([]);
+    expect(result.rejects.map((r) => [r.where.line, r.serial, r.reason])).toEqual([
+      [2, undefined, 'the columns do not line up (a comma missing or extra?); expected username, resolver, realm, serial, seed, type, otp length, time step[, hash]'],
+      [3, undefined, expect.stringMatching(/^the columns do not line up/)],
+      [4, undefined, expect.stringMatching(/^the columns do not line up/)],
+    ]);
+    expect(JSON.stringify(result)).not.toContain(S1.slice(0, 16));
+  });
+
   it('rejects a row with too many or too few cells', async () => {
     const result = await parseOathCsv(chunked(`ONLYSERIAL\nT1, ${S1}, totp, 6, 30, sha1, extra\n`));
     expect(result.rejects.map((r) => [r.where.line, r.reason])).toEqual([

@@ -83,7 +83,7 @@ describe('PSKC: the RFC 6030 examples', () => {
 describe('PSKC: wrong keys and tampering refuse the whole file', () => {
   it('a wrong pre-shared key', async () => {
     const error = await refusal(() => parseXml(rfc(6), { psk: hex('12345678901234567890123456789013') }));
-    expect(error.message).toMatch(/pre-shared key is wrong.*Nothing was imported/);
+    expect(error.message).toMatch(/pre-shared key is wrong.*Check the --psk value/);
   });
 
   it('a wrong password', async () => {
@@ -188,11 +188,82 @@ describe('PSKC: TOTP files made with node:crypto', () => {
     expect(result.warnings[0]?.message).toMatch(/carry no MAC/);
   });
 
+  it('warns when the XML declaration names another encoding than UTF-8', async () => {
+    const latin1 = fixtureText('pskc', 'generated', 'totp-plain.pskcxml').replace('encoding="UTF-8"', 'encoding="ISO-8859-1"');
+    const result = await parseXml(latin1, {}, 5);
+    expect(result.records).toHaveLength(3);
+    expect(result.warnings.map((w) => w.message)).toContain('The file says it is ISO-8859-1; tokendesk reads it as UTF-8.');
+    expect((await parseXml(fixtureText('pskc', 'generated', 'totp-plain.pskcxml'))).warnings).toEqual([]);
+  });
+
   it('warns when a 32-byte secret has no Suite and is read as SHA-1', async () => {
     const xml = fixtureText('pskc', 'generated', 'totp-plain.pskcxml').replace('<p:Suite>HMAC-SHA256</p:Suite>', '');
     const result = await parseXml(xml);
     expect(result.records[1]?.algorithm).toBe('SHA1');
     expect(result.warnings[0]?.message).toMatch(/32 bytes.*SHA-256/);
+  });
+});
+
+describe('PSKC: RSA key transport is skipped per key, refused when it is the whole file', () => {
+  const RSA_SKIP =
+    "its secret is encrypted to a certificate (RSA key transport), which tokendesk cannot open: ask the vendor for this token's seed under a pre-shared key or a password";
+  const X509 = '<ds:X509Data><ds:X509Certificate>MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA</ds:X509Certificate></ds:X509Data>';
+  /** The KeyPackage of `keyId` with `edit` applied to it alone. */
+  const editKey = (xml: string, keyId: string, edit: (keyXml: string) => string) => {
+    const start = xml.indexOf(`Key Id="${keyId}"`);
+    const end = xml.indexOf('KeyPackage>', start);
+    return xml.slice(0, start) + edit(xml.slice(start, end)) + xml.slice(end);
+  };
+
+  it('a key whose secret is RSA-encrypted is skipped with the reason; the file\'s other keys import', async () => {
+    const mixed = editKey(fixtureText('pskc', 'generated', 'totp-aes128-cbc.pskcxml'), 'KID-3', (key) =>
+      key.replace('xmlenc#aes128-cbc', 'xmlenc#rsa-oaep-mgf1p'),
+    );
+    const result = await parseXml(mixed, { psk: PSK_128 });
+    expect(readable(result).records.map((r) => [r.serial, r.secret])).toEqual([
+      ['0001234567', toHex(SEEDS.sha1)],
+      ['0001234568', toHex(SEEDS.sha256)],
+    ]);
+    expect(result.skipped.map((s) => [s.where.keyId, s.serial, s.reason])).toEqual([
+      ['KID-3', 'KID-3', RSA_SKIP],
+      ['k4', '0001234570', HOTP_SKIP],
+    ]);
+    expect(result.rejects).toEqual([]);
+  });
+
+  it('a certificate as the file\'s EncryptionKey: plain keys import, encrypted ones are skipped', async () => {
+    const plain = fixtureText('pskc', 'generated', 'totp-plain.pskcxml');
+    const withCertificate = plain.replace('pkcs-5v2-0#">\n', `pkcs-5v2-0#">\n  <p:EncryptionKey>${X509}</p:EncryptionKey>\n`);
+    const mixed = editKey(withCertificate, 'k2', (key) =>
+      key.replace(
+        /<p:PlainValue>MTIz[^<]*<\/p:PlainValue>/,
+        '<p:EncryptedValue><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>' +
+          `<xenc:CipherData><xenc:CipherValue>${Buffer.alloc(48, 7).toString('base64')}</xenc:CipherValue></xenc:CipherData></p:EncryptedValue>`,
+      ),
+    );
+    const result = await parseXml(mixed);
+    expect(result.records.map((r) => r.where.keyId)).toEqual(['k1', 'KID-3']);
+    expect(result.skipped.map((s) => [s.where.keyId, s.reason])).toEqual([
+      ['k2', RSA_SKIP],
+      ['k4', HOTP_SKIP],
+      ['k5', 'PIN key (the device PIN, not a one-time password key)'],
+      ['k6', 'the secret is not in the file (a KeyReference): nothing to verify codes against'],
+    ]);
+  });
+
+  it('every TOTP key RSA-transported (MAC key too): the file is refused, counting the keys', async () => {
+    const certificate = fixtureText('pskc', 'generated', 'totp-aes128-cbc.pskcxml').replace('<ds:KeyName>Pre-shared-key</ds:KeyName>', X509);
+    const error = await refusal(() => parseXml(certificate));
+    expect(error.message).toMatch(/secrets \(3 TOTP keys\) are encrypted to a certificate \(RSA key transport\).*Ask the vendor for the file encrypted with a pre-shared key or a password/);
+    // An admin who unwrapped the AES key from the certificate can still give it.
+    expect((await parseXml(certificate, { psk: PSK_128 })).records).toHaveLength(3);
+  });
+
+  it('an RSA-encrypted MAC key with pre-shared-key values cannot be checked: refused', async () => {
+    const xml = fixtureText('pskc', 'generated', 'totp-aes128-cbc.pskcxml');
+    const macKeyStart = xml.indexOf('<MACKey>');
+    const rsaMacKey = xml.slice(0, macKeyStart) + xml.slice(macKeyStart).replace('xmlenc#aes128-cbc', 'xmlenc#rsa-1_5');
+    expect((await refusal(() => parseXml(rsaMacKey, { psk: PSK_128 }))).message).toMatch(/MAC key is encrypted to a certificate/);
   });
 });
 
@@ -245,10 +316,10 @@ describe('PSKC: files refused as a whole', () => {
     expect((await refusal(() => parseXml(gcm, { psk: RFC_PSK }))).message).toMatch(/aes128-gcm/);
   });
 
-  it('RSA key transport', async () => {
-    const x509 = rfc(6).replace('<ds:KeyName>Pre-shared-key</ds:KeyName>', '<ds:X509Data><ds:X509Certificate>MIIB</ds:X509Certificate></ds:X509Data>');
-    expect((await refusal(() => parseXml(x509))).message).toMatch(/RSA key transport/);
-    const rsaMethod = rfc(6).replace(/xmlenc#aes128-cbc/g, 'xmlenc#rsa-1_5');
+  it('RSA key transport for every TOTP key in the file', async () => {
+    const x509 = asTotp(rfc(6)).replace('<ds:KeyName>Pre-shared-key</ds:KeyName>', '<ds:X509Data><ds:X509Certificate>MIIB</ds:X509Certificate></ds:X509Data>');
+    expect((await refusal(() => parseXml(x509))).message).toMatch(/encrypted to a certificate \(RSA key transport\).*Ask the vendor/);
+    const rsaMethod = asTotp(rfc(6)).replace(/xmlenc#aes128-cbc/g, 'xmlenc#rsa-1_5');
     expect((await refusal(() => parseXml(rsaMethod, { psk: RFC_PSK }))).message).toMatch(/RSA key transport/);
   });
 
