@@ -1,13 +1,18 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describeOffset } from '../core/drift.js';
+import { Refusal, UsageError } from '../core/errors.js';
+import { newKeyPair, parseIdentityList } from '../services/batchCrypto.js';
+import { decryptBatchFile } from '../services/batchDecrypt.js';
 import { mergeBatches } from '../services/batchMerge.js';
 import { listBatches, markUploaded, showBatch, voidBatch } from '../services/batches.js';
-import { sweepOrphanedBatchFiles } from '../services/exportBatch.js';
+import { publishFile, sweepOrphanedBatchFiles } from '../services/exportBatch.js';
 import { printOrphans } from './export.js';
 import { asAdmin, out, printJson, run, withHome, withInventory, withJson, withSignIn } from './shared.js';
 
 export function registerBatch(program: Command): void {
-  const batch = program.command('batch').description('exported batches: list, show, void, mark uploaded, merge');
+  const batch = program.command('batch').description('exported batches: list, show, void, mark uploaded, merge; decrypt and keygen for encrypted ones');
 
   withJson(withHome(batch.command('list')))
     .description('list batches, newest first')
@@ -83,9 +88,11 @@ export function registerBatch(program: Command): void {
     .description("combine graph-json or entra-csv batches from several desks into one upload, after checking them (each with its manifest beside it)")
     .argument('<files...>', 'batch files')
     .requiredOption('--out <dir>', 'folder for the merged file and its manifest')
-    .action(async (files: string[], options: { home?: string; json?: boolean; out: string }) => {
+    .option('--identity <file>', 'age identity file (AGE-SECRET-KEY-1...) to merge encrypted .age batch files in memory')
+    .action(async (files: string[], options: { home?: string; json?: boolean; out: string; identity?: string }) => {
       await run(options, async () => {
-        const result = await mergeBatches({ files, outDir: options.out });
+        const identities = options.identity === undefined ? undefined : readIdentityFile(options.identity);
+        const result = await mergeBatches({ files, outDir: options.out, identities, identityFile: options.identity });
         if (options.json) return printJson({ ok: true, ...result });
         const m = result.manifest;
         out(`Merged ${m.sources.length} batch(es) into ${m.count} token(s) of ${m.format}:`);
@@ -96,4 +103,60 @@ export function registerBatch(program: Command): void {
         out('Upload this one file; then mark each source batch uploaded at its own desk.');
       });
     });
+
+  withJson(withHome(batch.command('decrypt')))
+    .description('the upload admin\'s side of `export --encrypt-to`: write the plaintext batch file of an encrypted .age file, checked against its manifest')
+    .argument('<file>', 'the encrypted batch file (tokendesk-....age)')
+    .requiredOption('--identity <file>', 'age identity file: AGE-SECRET-KEY-1... lines, # comments (as `batch keygen` or age-keygen write it)')
+    .option('--out <dir>', 'folder for the plaintext batch file (default: beside the encrypted file)')
+    .action(async (file: string, options: { home?: string; json?: boolean; identity: string; out?: string }) => {
+      await run(options, async () => {
+        const identities = readIdentityFile(options.identity);
+        const result = await decryptBatchFile({ file, identities, identityFile: options.identity, outDir: options.out });
+        if (options.json) return printJson({ ok: true, ...result });
+        out(`Decrypted ${resolve(file)}`);
+        out(`  file      ${result.filePath} (0600)`);
+        out(`  sha256    ${result.sha256}`);
+        if (result.checked) out(`  checked   matches the manifest of batch ${result.batch}: ${result.count} token(s) in ${result.format}`);
+        else if (result.manifestPath) out(`  not checked: ${result.manifestPath} is not a readable tokendesk manifest`);
+        else out('  not checked: no manifest was found beside the encrypted file (copy tokendesk-<batch>.manifest.json with it)');
+        if (result.manifestCopiedTo) out(`  manifest  copied to ${result.manifestCopiedTo}`);
+        out('The file holds seeds in the clear: upload it, then delete it.');
+      });
+    });
+
+  withJson(withHome(batch.command('keygen')))
+    .description('make an age key pair for receiving encrypted batches: the identity goes in a 0600 file, the public key (age1...) is printed for the desk')
+    .requiredOption('--out <file>', 'the identity file to create (never overwritten)')
+    .action(async (options: { home?: string; json?: boolean; out: string }) => {
+      await run(options, async () => {
+        const target = resolve(options.out);
+        if (existsSync(target)) throw new Refusal('file-exists', `${target} already exists: an identity file is never overwritten (that would lose the key to earlier batches)`);
+        const pair = await newKeyPair();
+        mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+        publishFile(target, Buffer.from(pair.fileText, 'utf8'), { exclusive: true, written: [], step: 'file' });
+        if (options.json) return printJson({ ok: true, identityFile: target, recipient: pair.recipient });
+        out(`Wrote the identity (the secret key) to ${target} (0600). Keep it on the upload admin's machine, never on the desk.`);
+        out('The public key, for the desk: tokendesk export --encrypt-to <this>');
+        out(pair.recipient);
+      });
+    });
+}
+
+/** An age identity file; a problem names the flag, file and line, never the line's text. */
+function readIdentityFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--identity: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  const parsed = parseIdentityList(text);
+  const first = parsed.problems[0];
+  if (first) {
+    const more = parsed.problems.length > 1 ? ` (and ${parsed.problems.length - 1} more line(s))` : '';
+    throw new UsageError(`--identity ${file}, line ${first.line}: ${first.reason}${more}`);
+  }
+  if (parsed.identities.length === 0) throw new UsageError(`--identity ${file} holds no age identity (AGE-SECRET-KEY-1...)`);
+  return parsed.identities;
 }

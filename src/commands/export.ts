@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { BATCH_FORMATS, type BatchFormat } from '../formats/types.js';
-import { exportBatch, normaliseSince, type OrphanReport } from '../services/exportBatch.js';
-import { asAdmin, oneOf, out, printJson, withHome, withJson, withSignIn } from './shared.js';
+import { parseRecipientList, recipientProblem } from '../services/batchCrypto.js';
+import { exportBatch, exportEncryptedBatch, normaliseSince, type ExportResult, type OrphanReport } from '../services/exportBatch.js';
+import { asAdmin, oneOf, out, printJson, reportError, withHome, withJson, withSignIn } from './shared.js';
 
 interface ExportOptions {
   home?: string;
@@ -13,7 +15,11 @@ interface ExportOptions {
   desk?: string;
   batch?: string;
   skipUnsupported?: boolean;
+  encryptTo: string[];
+  encryptToFile: string[];
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerExport(program: Command): void {
   withSignIn(withJson(withHome(program.command('export'))))
@@ -24,8 +30,18 @@ export function registerExport(program: Command): void {
     .option('--desk <id>', 'only hand-outs made at this desk id')
     .option('--batch <id>', 'write this existing batch (name or number) again, byte for byte as first exported')
     .option('--skip-unsupported', 'leave tokens this format cannot carry waiting instead of refusing')
+    .option('--encrypt-to <recipient>', 'write the batch file only encrypted (age) to this X25519 recipient, age1...; repeatable', collect, [])
+    .option('--encrypt-to-file <file>', 'like --encrypt-to, for each recipient in this file (one per line, # comments); repeatable', collect, [])
     .action(async (options: ExportOptions) => {
-      await asAdmin(options, (inventory, actor) => {
+      // Settled before anyone is asked for a PIN: a bad recipient is a usage error (2).
+      let recipients: string[];
+      try {
+        recipients = recipientsOf(options);
+      } catch (error) {
+        process.exitCode = reportError(error, options.json ?? false);
+        return;
+      }
+      await asAdmin(options, async (inventory, actor) => {
         const format = options.format === undefined ? undefined : oneOf<BatchFormat>(options.format, BATCH_FORMATS, '--format');
         if (options.since !== undefined) {
           try {
@@ -37,7 +53,7 @@ export function registerExport(program: Command): void {
         if (options.batch !== undefined && (options.since !== undefined || options.desk !== undefined || options.skipUnsupported)) {
           throw new UsageError('--batch writes an existing batch again as it was: it cannot be combined with --since, --desk or --skip-unsupported');
         }
-        const result = exportBatch(inventory, {
+        const request = {
           format,
           outDir: options.out,
           since: options.since,
@@ -45,7 +61,9 @@ export function registerExport(program: Command): void {
           batch: options.batch,
           skipUnsupported: options.skipUnsupported,
           actor,
-        });
+        };
+        const result: ExportResult =
+          recipients.length > 0 ? await exportEncryptedBatch(inventory, { ...request, encryptTo: recipients }) : exportBatch(inventory, request);
         if (options.json) return printJson({ ok: true, ...result });
         printOrphans(result.orphaned);
         if (!result.manifest) {
@@ -56,8 +74,15 @@ export function registerExport(program: Command): void {
           out(result.rewritten ? `Batch ${m.batch} written again, byte for byte: ${m.count} token(s) in ${m.format}` : `Batch ${m.batch}: ${m.count} token(s) in ${m.format}`);
           out(`  file      ${result.filePath}`);
           out(`  manifest  ${result.manifestPath}`);
-          out(`  sha256    ${m.sha256}`);
-          out('The file holds seeds: move it to the identity provider and delete it from removable media after upload.');
+          if (m.encrypted) {
+            out(`  sha256    ${m.sha256} (of the plaintext, checked by \`batch decrypt\`)`);
+            out(`  encrypted age, to ${m.encrypted.recipients.length} recipient(s); sha256 of the .age file ${m.encrypted.sha256}`);
+            out('Only the encrypted file was written. The upload admin decrypts it with');
+            out(`  tokendesk batch decrypt ${m.encrypted.file} --identity KEY_FILE   (or: age -d -i KEY_FILE -o ${m.file} ${m.encrypted.file})`);
+          } else {
+            out(`  sha256    ${m.sha256}`);
+            out('The file holds seeds: move it to the identity provider and delete it from removable media after upload.');
+          }
           out(`After the upload: tokendesk batch mark-uploaded ${m.batch} --purge-seeds`);
         }
         for (const left of result.leftWaiting) out(`  left waiting: ${left.serial} (${left.reason})`);
@@ -71,4 +96,36 @@ export function printOrphans(report: OrphanReport): void {
   }
   if (report.moved.length > 0) out('  Those files hold seeds: delete them once you have checked them. Their hand-outs are still waiting.');
   for (const temp of report.removedTemps) out(`Removed the temp file ${temp} of an interrupted export.`);
+}
+
+/** --encrypt-to and --encrypt-to-file, checked; a problem names the flag and the line, never the value. */
+function recipientsOf(options: ExportOptions): string[] {
+  const recipients: string[] = [];
+  options.encryptTo.forEach((value, i) => {
+    const problem = recipientProblem(value);
+    const which = options.encryptTo.length > 1 ? ` (the ${ordinal(i + 1)} one)` : '';
+    if (problem) throw new UsageError(`--encrypt-to${which}: ${problem}`);
+    recipients.push(value.trim());
+  });
+  for (const file of options.encryptToFile) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--encrypt-to-file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+    const parsed = parseRecipientList(text);
+    const first = parsed.problems[0];
+    if (first) {
+      const more = parsed.problems.length > 1 ? ` (and ${parsed.problems.length - 1} more line(s))` : '';
+      throw new UsageError(`--encrypt-to-file ${file}, line ${first.line}: ${first.reason}${more}`);
+    }
+    if (parsed.recipients.length === 0) throw new UsageError(`--encrypt-to-file ${file} holds no recipient (age1...)`);
+    recipients.push(...parsed.recipients);
+  }
+  return [...new Set(recipients)];
+}
+
+function ordinal(n: number): string {
+  return n === 1 ? '1st' : n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`;
 }

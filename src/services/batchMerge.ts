@@ -2,6 +2,10 @@
  * mergeBatches: several desks' batch files (graph-json or entra-csv, each with its manifest beside
  * it) become one upload file and a merge manifest. Everything is checked first, and any conflict
  * refuses the whole merge with the full list; nothing is written then. Pure files: no database.
+ *
+ * Encrypted batches (`<file>.age`, from `export --encrypt-to`) are merged when the identity is given
+ * (`identities`): each is decrypted in memory and then checked like any other; without it they are
+ * refused with the advice to pass --identity or run `batch decrypt` first.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -12,12 +16,15 @@ import { SeedFileError, type BatchRow, type SeedRecord } from '../formats/types.
 import { entraCsvImporter } from '../formats/entraCsv.js';
 import { graphJsonImporter } from '../formats/graphJson.js';
 import { publishFile, sha256Hex } from './exportBatch.js';
+import { decryptBatch, looksLikeAge } from './batchCrypto.js';
 
 export const MERGEABLE_FORMATS = ['graph-json', 'entra-csv'] as const;
 export type MergeableFormat = (typeof MERGEABLE_FORMATS)[number];
 
 export type MergeConflictKind =
   | 'file-missing'
+  | 'encrypted'
+  | 'cannot-decrypt'
   | 'manifest-missing'
   | 'manifest-unreadable'
   | 'sha256-mismatch'
@@ -63,6 +70,9 @@ export interface MergeRequest {
   files: string[];
   outDir: string;
   now?: number;
+  /** age identities (AGE-SECRET-KEY-1...) for encrypted batch files, and the file they came from. */
+  identities?: string[];
+  identityFile?: string;
 }
 
 export interface MergeResult {
@@ -89,7 +99,7 @@ export async function mergeBatches(request: MergeRequest): Promise<MergeResult> 
   const batchesSeen = new Map<string, string>();
 
   for (const path of batchFilesOf(request.files)) {
-    const source = readSource(path, conflicts);
+    const source = await readSource(path, conflicts, request);
     if (!source) continue;
     const earlier = batchesSeen.get(source.manifest.batch);
     if (earlier !== undefined) {
@@ -186,8 +196,14 @@ function batchFilesOf(files: string[]): string[] {
     let batchFile = path;
     if (path.endsWith('.manifest.json') && existsSync(path)) {
       try {
-        const file = (JSON.parse(readFileSync(path, 'utf8')) as { file?: unknown }).file;
+        const parsed = JSON.parse(readFileSync(path, 'utf8')) as { file?: unknown; encrypted?: { file?: unknown } };
+        const file = parsed.file;
+        const encryptedFile = parsed.encrypted?.file;
         if (typeof file === 'string' && basename(file) === file) batchFile = join(dirname(path), file);
+        // Only the encrypted file left the desk: the manifest stands for that one.
+        if (typeof encryptedFile === 'string' && basename(encryptedFile) === encryptedFile && !existsSync(batchFile)) {
+          batchFile = join(dirname(path), encryptedFile);
+        }
       } catch {
         // Not readable as a manifest: reported as a batch file without a manifest.
       }
@@ -218,8 +234,8 @@ export function findManifest(path: string): string | null {
   for (const name of readdirSync(dir)) {
     if (!name.endsWith('.manifest.json')) continue;
     try {
-      const parsed = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { file?: unknown };
-      if (parsed.file === basename(path)) return join(dir, name);
+      const parsed = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { file?: unknown; encrypted?: { file?: unknown } };
+      if (parsed.file === basename(path) || parsed.encrypted?.file === basename(path)) return join(dir, name);
     } catch {
       // Not a manifest of ours: keep looking.
     }
@@ -227,7 +243,7 @@ export function findManifest(path: string): string | null {
   return null;
 }
 
-function readSource(path: string, conflicts: MergeConflict[]): SourceFile | null {
+async function readSource(path: string, conflicts: MergeConflict[], request: MergeRequest): Promise<SourceFile | null> {
   if (!existsSync(path)) {
     conflicts.push({ kind: 'file-missing', message: `${path} does not exist`, files: [path] });
     return null;
@@ -257,7 +273,24 @@ function readSource(path: string, conflicts: MergeConflict[]): SourceFile | null
     });
     return null;
   }
-  const bytes = readFileSync(path);
+  let bytes = readFileSync(path);
+  if (looksLikeAge(bytes)) {
+    if (!request.identities || request.identities.length === 0) {
+      conflicts.push({
+        kind: 'encrypted',
+        message: `${path} is encrypted (age): merge it with --identity FILE, or decrypt it first with \`tokendesk batch decrypt ${basename(path)} --identity FILE\``,
+        files: [path],
+      });
+      return null;
+    }
+    try {
+      bytes = Buffer.from(await decryptBatch(bytes, request.identities, { file: path, identityFile: request.identityFile ?? 'the identity file' }));
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      conflicts.push({ kind: 'cannot-decrypt', message: error.message.replace(/; nothing was written$|\. Nothing was written$/i, ''), files: [path] });
+      return null;
+    }
+  }
   const actual = sha256Hex(bytes);
   if (actual !== manifest.sha256) {
     conflicts.push({

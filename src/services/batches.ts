@@ -12,6 +12,7 @@ import { AuditLog } from '../store/auditLog.js';
 import { fsyncDir } from '../store/atomicFile.js';
 import { batches } from '../store/schema.js';
 import { authorise, type Actor } from './actor.js';
+import { AGE_SUFFIX } from './batchCrypto.js';
 import {
   BATCH_ROW_ORDER,
   WAITING_WHERE,
@@ -141,10 +142,12 @@ export function voidBatch(inventory: Inventory, request: VoidRequest): VoidResul
 
   // After the commit: the file of a void batch must not be uploaded by mistake, and it holds seeds.
   const removedFiles: string[] = [];
-  for (const name of [batch.fileName, manifestFileName(batch.name)]) {
+  const encryptedSha256 = encryptedSha256Of(join(inventory.paths.exports, manifestFileName(batch.name)));
+  for (const name of [batch.fileName, `${batch.fileName}${AGE_SUFFIX}`, manifestFileName(batch.name)]) {
     const path = join(inventory.paths.exports, name);
     if (!existsSync(path)) continue;
     if (name === batch.fileName && sha256Hex(readFileSync(path)) !== batch.sha256) continue; // not ours: leave it
+    if (name.endsWith(AGE_SUFFIX) && (encryptedSha256 === null || sha256Hex(readFileSync(path)) !== encryptedSha256)) continue;
     unlinkSync(path);
     removedFiles.push(path);
   }
@@ -244,5 +247,15 @@ function refuseUnlessExported(batch: BatchRecord, what: 'void' | 'mark uploaded'
       'batch-uploaded',
       `batch ${batch.name} was uploaded (${batch.uploadedAt}); it cannot be voided here. Remove its tokens in the identity provider first`,
     );
+  }
+}
+
+/** The sha256 of the encrypted file its manifest names (`export --encrypt-to`), or null. */
+function encryptedSha256Of(manifestPath: string): string | null {
+  try {
+    const sha256 = (JSON.parse(readFileSync(manifestPath, 'utf8')) as { encrypted?: { sha256?: unknown } }).encrypted?.sha256;
+    return typeof sha256 === 'string' ? sha256 : null;
+  } catch {
+    return null;
   }
 }

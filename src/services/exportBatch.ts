@@ -8,6 +8,11 @@
  * as it was, plus at worst complete files under a batch name the database does not know: the next
  * export (or anyone calling `sweepOrphanedBatchFiles`) moves those to HOME/exports/orphaned/, so a
  * file under a batch name is always either a recorded batch or set aside, never half written.
+ *
+ * Encrypted batches (`exportEncryptedBatch`, age to X25519 recipients) take the same path: the file
+ * is rendered and encrypted in memory before the lock (age is async, a transaction is not) and only
+ * the encrypted bytes are ever written, as `<file>.age`; the database records the plaintext name and
+ * sha256, the manifest both files.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -30,6 +35,7 @@ import type { Inventory } from '../store/db.js';
 import { AuditLog } from '../store/auditLog.js';
 import { TEMP_PREFIX, fsyncDir } from '../store/atomicFile.js';
 import { authorise, type Actor } from './actor.js';
+import { AGE_SUFFIX, encryptBatch } from './batchCrypto.js';
 
 export interface ExportRequest {
   /** Default entra-csv for a new batch; with `batch`, the batch's own format (a different one is refused). */
@@ -50,7 +56,7 @@ export interface ExportRequest {
   faults?: ExportFaults;
 }
 
-/** The points at which an export can be interrupted, in the order a new batch passes them (a rewrite renders under the lock). */
+/** The points at which an export can be interrupted, in the order a new batch passes them (a plain rewrite renders under the lock; an encrypted one before it). */
 export const EXPORT_STEPS = [
   'rendered',
   'locked',
@@ -70,18 +76,34 @@ export interface BatchManifest {
   batch: string;
   deskId: string;
   format: BatchFormat;
+  /** The batch file's name; for an encrypted batch, the name `batch decrypt` gives the plaintext. */
   file: string;
   count: number;
+  /** Of the plaintext batch file, encrypted or not. */
   sha256: string;
   createdAt: string;
   createdBy: string;
   /** The audit chain head after this export, to match the upload to the trail. */
   auditHead: { seq: number; hash: string };
+  /** Present when the batch file was written only encrypted. */
+  encrypted?: EncryptedFileInfo;
+}
+
+export interface EncryptedFileInfo {
+  /** Standard age v1, binary: `age -d -i key.txt FILE` decrypts it too. */
+  format: 'age';
+  /** The file actually written: `<file>.age`. */
+  file: string;
+  /** Of the encrypted file. */
+  sha256: string;
+  /** The public keys it was encrypted to; any one of their identities decrypts it. */
+  recipients: string[];
 }
 
 export interface ExportResult {
   /** Null when nothing was waiting. */
   manifest: BatchManifest | null;
+  /** The file written: for an encrypted batch, the `.age` file (no plaintext is written). */
   filePath?: string;
   manifestPath?: string;
   /** Tokens left waiting because the format cannot carry them. */
@@ -152,16 +174,61 @@ export function normaliseSince(since: string): string {
 export function exportBatch(inventory: Inventory, request: ExportRequest): ExportResult {
   authorise(request.actor, 'export');
   if (request.batch !== undefined) return rewriteBatch(inventory, request);
+  const prepared = prepareNewBatch(inventory, request);
+  request.faults?.at('rendered');
+  return commitNewBatch(inventory, request, prepared, null);
+}
 
+export interface EncryptedExportRequest extends ExportRequest {
+  /** age X25519 recipients (age1...); the batch file is written only encrypted to them. */
+  encryptTo: string[];
+}
+
+/**
+ * `export --encrypt-to`: the same batch as `exportBatch` (new, or with `batch` written again), but
+ * the file is encrypted in memory and only `<file>.age` is written. Plaintext never touches disk.
+ */
+export async function exportEncryptedBatch(inventory: Inventory, request: EncryptedExportRequest): Promise<ExportResult> {
+  authorise(request.actor, 'export');
+  const recipients = [...new Set(request.encryptTo.map((r) => r.trim()))];
+  if (recipients.length === 0) throw new Refusal('no-recipients', 'an encrypted export needs at least one recipient (age1...)');
+  if (request.batch !== undefined) return rewriteBatchEncrypted(inventory, request, recipients);
+  const prepared = prepareNewBatch(inventory, request);
+  let encrypted: Encryption | null = null;
+  if (prepared.bytes !== null) {
+    try {
+      encrypted = { recipients, bytes: await encryptBatch(prepared.bytes, recipients) };
+    } finally {
+      prepared.bytes.fill(0);
+    }
+  }
+  request.faults?.at('rendered');
+  return commitNewBatch(inventory, request, prepared, encrypted);
+}
+
+interface PreparedBatch {
+  format: BatchFormat;
+  fileExtension: string;
+  /** The rows going in the batch (their secrets already wiped). */
+  batchRows: RowWithIds[];
+  unsupported: Array<{ serial: string; reason: string }>;
+  /** The rendered file, or null when nothing is waiting. */
+  bytes: Uint8Array | null;
+  sha256: string;
+}
+
+interface Encryption {
+  recipients: string[];
+  /** The age file to write instead of the plaintext. */
+  bytes: Uint8Array;
+}
+
+/** Read, decrypt and render, before the write lock (see exportBatch). */
+function prepareNewBatch(inventory: Inventory, request: ExportRequest): PreparedBatch {
   const format = request.format ?? 'entra-csv';
   const exporter = exporters[format];
-  const { sqlite, deskId } = inventory;
-  const now = new Date(request.now ?? Date.now());
+  const { sqlite } = inventory;
   const filter = waitingFilterSql({ since: request.since, desk: request.desk });
-  const outDir = resolve(request.outDir ?? inventory.paths.exports);
-  const faults = request.faults;
-  const audit = new AuditLog(sqlite);
-  const written: string[] = [];
 
   // Read, decrypt and render before taking the write lock: for 100,000 rows that is seconds, and
   // the desk keeps handing out meanwhile. A hand-out made meanwhile simply waits for the next batch.
@@ -172,6 +239,7 @@ export function exportBatch(inventory: Inventory, request: ExportRequest): Expor
   waiting.length = 0;
   const unsupported = exporter.unsupported(rows);
   if (unsupported.length > 0 && !request.skipUnsupported) {
+    for (const row of rows) row.secret.fill(0);
     throw new Refusal(
       'format-cannot-carry',
       `${unsupported.length} token(s) cannot go in ${format}: ` +
@@ -189,7 +257,18 @@ export function exportBatch(inventory: Inventory, request: ExportRequest): Expor
   const bytes = batchRows.length > 0 ? exporter.render(batchRows) : null;
   const sha256 = bytes ? sha256Hex(bytes) : '';
   for (const row of rows) row.secret.fill(0);
-  faults?.at('rendered');
+  return { format, fileExtension: exporter.fileExtension, batchRows, unsupported, bytes, sha256 };
+}
+
+/** Under the write lock: name the batch, put the file and manifest in place, record it, commit. */
+function commitNewBatch(inventory: Inventory, request: ExportRequest, prepared: PreparedBatch, encrypted: Encryption | null): ExportResult {
+  const { sqlite, deskId } = inventory;
+  const { format, batchRows, unsupported, bytes, sha256 } = prepared;
+  const now = new Date(request.now ?? Date.now());
+  const outDir = resolve(request.outDir ?? inventory.paths.exports);
+  const faults = request.faults;
+  const audit = new AuditLog(sqlite);
+  const written: string[] = [];
 
   let result: ExportResult;
   sqlite.pragma('synchronous = FULL');
@@ -203,15 +282,17 @@ export function exportBatch(inventory: Inventory, request: ExportRequest): Expor
         if (bytes === null) return { manifest: null, leftWaiting: unsupported, rewritten: false, orphaned };
 
         const name = nextBatchName(inventory, now);
-        const fileName = `tokendesk-${name}.${exporter.fileExtension}`;
-        const filePath = join(outDir, fileName);
+        const fileName = `tokendesk-${name}.${prepared.fileExtension}`;
+        const writtenName = encrypted ? `${fileName}${AGE_SUFFIX}` : fileName;
+        const filePath = join(outDir, writtenName);
         const manifestPath = join(outDir, manifestFileName(name));
         for (const path of [filePath, manifestPath]) {
           if (existsSync(path)) throw new Refusal('file-exists', `${path} already exists; move it away or choose another --out folder. Nothing was exported`);
         }
         const createdAt = now.toISOString();
 
-        publishFile(filePath, bytes, { exclusive: true, written, faults, step: 'file' });
+        publishFile(filePath, encrypted ? encrypted.bytes : bytes, { exclusive: true, written, faults, step: 'file' });
+        const encryptedInfo = encrypted ? encryptedFileInfo(writtenName, encrypted) : undefined;
 
         const batchId = Number(
           sqlite
@@ -242,6 +323,7 @@ export function exportBatch(inventory: Inventory, request: ExportRequest): Expor
             file: fileName,
             since: request.since === undefined ? undefined : normaliseSince(request.since),
             desk: request.desk,
+            ...encryptedAuditFields(encryptedInfo),
           },
         });
         const manifest: BatchManifest = {
@@ -254,6 +336,7 @@ export function exportBatch(inventory: Inventory, request: ExportRequest): Expor
           createdAt,
           createdBy: request.actor.name,
           auditHead: { seq: head.seq, hash: head.hash },
+          ...(encryptedInfo ? { encrypted: encryptedInfo } : {}),
         };
         // The manifest is durable before the commit too: a committed batch always has both files.
         publishFile(manifestPath, manifestBytes(manifest), { exclusive: true, written, faults, step: 'manifest' });
@@ -272,9 +355,85 @@ export function exportBatch(inventory: Inventory, request: ExportRequest): Expor
   return result;
 }
 
+function encryptedFileInfo(fileName: string, encrypted: Encryption): EncryptedFileInfo {
+  return { format: 'age', file: fileName, sha256: sha256Hex(encrypted.bytes), recipients: encrypted.recipients };
+}
+
+/** The audit entry says that the batch left encrypted and to how many keys; never which secret. */
+function encryptedAuditFields(info: EncryptedFileInfo | undefined): Record<string, unknown> {
+  return info ? { encrypted: true, recipients: info.recipients.length, encryptedFile: info.file, encryptedSha256: info.sha256 } : {};
+}
+
+interface RewritePlan {
+  batch: BatchRecord;
+  format: BatchFormat;
+  outDir: string;
+  now: Date;
+}
+
 /** `export --batch ID`: the same rows in the same order through the same exporter: the same bytes. */
 function rewriteBatch(inventory: Inventory, request: ExportRequest): ExportResult {
-  const { sqlite, deskId } = inventory;
+  const plan = planRewrite(inventory, request);
+  const faults = request.faults;
+  let result: ExportResult;
+  inventory.sqlite.pragma('synchronous = FULL');
+  try {
+    result = inventory.sqlite
+      .transaction((): ExportResult => {
+        faults?.at('locked');
+        mkdirSync(plan.outDir, { recursive: true, mode: 0o700 });
+        const orphaned = sweepUnderLock(inventory, [plan.outDir]);
+        const bytes = renderRewrite(inventory, plan);
+        faults?.at('rendered');
+        return publishRewrite(inventory, request, plan, bytes, null, orphaned);
+      })
+      .immediate();
+  } finally {
+    // A failure after a file was replaced leaves the batch's own bytes there: nothing to undo.
+    inventory.sqlite.pragma('synchronous = NORMAL');
+  }
+  faults?.at('committed');
+  return result;
+}
+
+/**
+ * `export --batch ID --encrypt-to`: rendered and encrypted before the lock (age is async), checked
+ * again under the lock (not voided, no seed purged meanwhile), then written like any rewrite.
+ */
+async function rewriteBatchEncrypted(inventory: Inventory, request: ExportRequest, recipients: string[]): Promise<ExportResult> {
+  const plan = planRewrite(inventory, request);
+  const faults = request.faults;
+  const plaintext = renderRewrite(inventory, plan);
+  let encrypted: Encryption;
+  try {
+    encrypted = { recipients, bytes: await encryptBatch(plaintext, recipients) };
+  } finally {
+    plaintext.fill(0);
+  }
+  faults?.at('rendered');
+  let result: ExportResult;
+  inventory.sqlite.pragma('synchronous = FULL');
+  try {
+    result = inventory.sqlite
+      .transaction((): ExportResult => {
+        faults?.at('locked');
+        mkdirSync(plan.outDir, { recursive: true, mode: 0o700 });
+        const orphaned = sweepUnderLock(inventory, [plan.outDir]);
+        const now = findBatch(inventory, plan.batch.id);
+        if (now.status === 'void') throw new Refusal('batch-void', `batch ${now.name} was voided while it was being encrypted; nothing was written`);
+        loadRewriteRows(inventory, plan.batch);
+        return publishRewrite(inventory, request, plan, encrypted.bytes, encrypted, orphaned);
+      })
+      .immediate();
+  } finally {
+    inventory.sqlite.pragma('synchronous = NORMAL');
+  }
+  faults?.at('committed');
+  return result;
+}
+
+/** The checks before a batch is written again, and where. */
+function planRewrite(inventory: Inventory, request: ExportRequest): RewritePlan {
   const batch = findBatch(inventory, request.batch!);
   if (request.since !== undefined || request.desk !== undefined || request.skipUnsupported) {
     throw new Refusal('bad-request', '--batch writes an existing batch again exactly as it was: --since, --desk and --skip-unsupported do not apply');
@@ -287,82 +446,90 @@ function rewriteBatch(inventory: Inventory, request: ExportRequest): ExportResul
   if (request.format !== undefined && request.format !== format) {
     throw new Refusal('format-differs', `batch ${batch.name} is ${format}; it can only be written again as ${format} (leave out --format)`);
   }
-  const exporter = exporters[format];
-  const outDir = resolve(request.outDir ?? inventory.paths.exports);
-  const now = new Date(request.now ?? Date.now());
-  const audit = new AuditLog(sqlite);
-  const faults = request.faults;
+  return { batch, format, outDir: resolve(request.outDir ?? inventory.paths.exports), now: new Date(request.now ?? Date.now()) };
+}
 
-  let result: ExportResult;
-  sqlite.pragma('synchronous = FULL');
-  try {
-    result = sqlite
-      .transaction((): ExportResult => {
-        faults?.at('locked');
-        mkdirSync(outDir, { recursive: true, mode: 0o700 });
-        const orphaned = sweepUnderLock(inventory, [outDir]);
-        const stored = sqlite
-          .prepare(`SELECT ${ROW_COLUMNS} FROM assignments a JOIN tokens t ON t.id = a.token_id WHERE a.batch_id = ? ${BATCH_ROW_ORDER}`)
-          .all(batch.id) as StoredRow[];
-        const purged = stored.filter((r) => r.sealed === null);
-        if (purged.length > 0) {
-          throw new Refusal(
-            'seeds-purged',
-            `batch ${batch.name} cannot be written again: the seeds of ${purged.length} of its ${stored.length} token(s) were purged after upload` +
-              `${purged[0]!.purgedAt ? ` (${purged[0]!.purgedAt})` : ''}. The tokens are in the identity provider; nothing was written`,
-            { purged: purged.length },
-          );
-        }
-        if (stored.length !== batch.rowCount) {
-          throw new Refusal('batch-changed', `batch ${batch.name} had ${batch.rowCount} token(s) but ${stored.length} are recorded in it now; nothing was written`);
-        }
-        const rows = stored.map((w) => openRow(inventory, w, 'rewrite'));
-        const bytes = exporter.render(rows);
-        const sha256 = sha256Hex(bytes);
-        if (sha256 !== batch.sha256) {
-          throw new Refusal(
-            'rewrite-differs',
-            `batch ${batch.name} would not come out byte for byte as exported (sha256 ${sha256.slice(0, 12)}... instead of ${batch.sha256.slice(0, 12)}...); ` +
-              'was tokendesk upgraded since? Nothing was written',
-          );
-        }
-        faults?.at('rendered');
-        const exportEntry = sqlite
-          .prepare("SELECT seq, hash FROM audit_log WHERE action = 'export' AND json_extract(subject, '$.batch') = ? ORDER BY seq LIMIT 1")
-          .get(batch.name) as { seq: number; hash: string } | undefined;
-        if (!exportEntry) throw new Refusal('audit-missing', `the audit trail has no export entry for batch ${batch.name}; run \`tokendesk audit verify\``);
-        const manifest: BatchManifest = {
-          batch: batch.name,
-          deskId: batch.deskId,
-          format,
-          file: batch.fileName,
-          count: batch.rowCount,
-          sha256: batch.sha256,
-          createdAt: batch.createdAt,
-          createdBy: batch.createdBy,
-          auditHead: { seq: exportEntry.seq, hash: exportEntry.hash },
-        };
-        const filePath = join(outDir, batch.fileName);
-        const manifestPath = join(outDir, manifestFileName(batch.name));
-        // Replacing a file under this batch's name with the batch's own bytes is always right.
-        publishFile(filePath, bytes, { exclusive: false, written: [], faults, step: 'file' });
-        publishFile(manifestPath, manifestBytes(manifest), { exclusive: false, written: [], faults, step: 'manifest' });
-        audit.append({
-          actor: request.actor.name,
-          deskId,
-          action: 'rewrite-batch',
-          at: now.toISOString(),
-          subject: { batch: batch.name, format, count: batch.rowCount, sha256: batch.sha256, file: batch.fileName },
-        });
-        return { manifest, filePath, manifestPath, leftWaiting: [], rewritten: true, orphaned };
-      })
-      .immediate();
-  } finally {
-    // A failure after a file was replaced leaves the batch's own bytes there: nothing to undo.
-    sqlite.pragma('synchronous = NORMAL');
+/** The batch's stored rows, refused when a seed was purged or the batch changed. */
+function loadRewriteRows(inventory: Inventory, batch: BatchRecord): StoredRow[] {
+  const stored = inventory.sqlite
+    .prepare(`SELECT ${ROW_COLUMNS} FROM assignments a JOIN tokens t ON t.id = a.token_id WHERE a.batch_id = ? ${BATCH_ROW_ORDER}`)
+    .all(batch.id) as StoredRow[];
+  const purged = stored.filter((r) => r.sealed === null);
+  if (purged.length > 0) {
+    throw new Refusal(
+      'seeds-purged',
+      `batch ${batch.name} cannot be written again: the seeds of ${purged.length} of its ${stored.length} token(s) were purged after upload` +
+        `${purged[0]!.purgedAt ? ` (${purged[0]!.purgedAt})` : ''}. The tokens are in the identity provider; nothing was written`,
+      { purged: purged.length },
+    );
   }
-  faults?.at('committed');
-  return result;
+  if (stored.length !== batch.rowCount) {
+    throw new Refusal('batch-changed', `batch ${batch.name} had ${batch.rowCount} token(s) but ${stored.length} are recorded in it now; nothing was written`);
+  }
+  return stored;
+}
+
+/** The batch's file again, checked byte for byte against the recorded sha256. */
+function renderRewrite(inventory: Inventory, plan: RewritePlan): Uint8Array {
+  const { batch, format } = plan;
+  const rows = loadRewriteRows(inventory, batch).map((w) => openRow(inventory, w, 'rewrite'));
+  const bytes = exporters[format].render(rows);
+  for (const row of rows) row.secret.fill(0);
+  const sha256 = sha256Hex(bytes);
+  if (sha256 !== batch.sha256) {
+    bytes.fill(0);
+    throw new Refusal(
+      'rewrite-differs',
+      `batch ${batch.name} would not come out byte for byte as exported (sha256 ${sha256.slice(0, 12)}... instead of ${batch.sha256.slice(0, 12)}...); ` +
+        'was tokendesk upgraded since? Nothing was written',
+    );
+  }
+  return bytes;
+}
+
+/** Under the lock: the file (plain, or its `.age`) and the manifest replaced, and the audit entry. */
+function publishRewrite(
+  inventory: Inventory,
+  request: ExportRequest,
+  plan: RewritePlan,
+  bytes: Uint8Array,
+  encrypted: Encryption | null,
+  orphaned: OrphanReport,
+): ExportResult {
+  const { sqlite, deskId } = inventory;
+  const { batch, format, outDir } = plan;
+  const faults = request.faults;
+  const exportEntry = sqlite
+    .prepare("SELECT seq, hash FROM audit_log WHERE action = 'export' AND json_extract(subject, '$.batch') = ? ORDER BY seq LIMIT 1")
+    .get(batch.name) as { seq: number; hash: string } | undefined;
+  if (!exportEntry) throw new Refusal('audit-missing', `the audit trail has no export entry for batch ${batch.name}; run \`tokendesk audit verify\``);
+  const writtenName = encrypted ? `${batch.fileName}${AGE_SUFFIX}` : batch.fileName;
+  const encryptedInfo = encrypted ? encryptedFileInfo(writtenName, encrypted) : undefined;
+  const manifest: BatchManifest = {
+    batch: batch.name,
+    deskId: batch.deskId,
+    format,
+    file: batch.fileName,
+    count: batch.rowCount,
+    sha256: batch.sha256,
+    createdAt: batch.createdAt,
+    createdBy: batch.createdBy,
+    auditHead: { seq: exportEntry.seq, hash: exportEntry.hash },
+    ...(encryptedInfo ? { encrypted: encryptedInfo } : {}),
+  };
+  const filePath = join(outDir, writtenName);
+  const manifestPath = join(outDir, manifestFileName(batch.name));
+  // Replacing a file under this batch's name with the batch's own bytes is always right.
+  publishFile(filePath, bytes, { exclusive: false, written: [], faults, step: 'file' });
+  publishFile(manifestPath, manifestBytes(manifest), { exclusive: false, written: [], faults, step: 'manifest' });
+  new AuditLog(sqlite).append({
+    actor: request.actor.name,
+    deskId,
+    action: 'rewrite-batch',
+    at: plan.now.toISOString(),
+    subject: { batch: batch.name, format, count: batch.rowCount, sha256: batch.sha256, file: batch.fileName, ...encryptedAuditFields(encryptedInfo) },
+  });
+  return { manifest, filePath, manifestPath, leftWaiting: [], rewritten: true, orphaned };
 }
 
 function openRow(inventory: Inventory, w: StoredRow, why: 'export' | 'rewrite'): RowWithIds {
@@ -513,7 +680,8 @@ function sweepUnderLock(inventory: Inventory, extraDirs: string[]): OrphanReport
   const home = resolve(inventory.paths.exports);
   const dirs = [...new Set([home, ...extraDirs.map((d) => resolve(d))])];
   const desk = inventory.deskId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const batchFile = new RegExp(`^tokendesk-(${desk}-\\d{8}-\\d+)\\.(?:manifest\\.json|[a-z]+)$`);
+  // An encrypted batch's file is <name>.<ext>.age.
+  const batchFile = new RegExp(`^tokendesk-(${desk}-\\d{8}-\\d+)\\.(?:manifest\\.json|[a-z]+(?:\\.age)?)$`);
   const tempFile = new RegExp(`^${TEMP_PREFIX.replace('.', '\\.')}tokendesk-${desk}-\\d{8}-\\d+\\.`);
   const known = inventory.sqlite.prepare('SELECT 1 FROM batches WHERE name = ?');
   for (const dir of dirs) {

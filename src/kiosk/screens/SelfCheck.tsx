@@ -6,6 +6,7 @@ import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';
 import { useSyncState } from '../input/useSyncState.js';
 import { selfCheck, type SelfCheckResult } from '../../services/selfCheck.js';
+import { BigDigits } from '../components/BigDigits.js';
 import { Message } from '../components/Frame.js';
 import { TextField } from '../components/TextField.js';
 import { edit, isKey } from '../input/keys.js';
@@ -66,7 +67,15 @@ export function SelfCheck({ kiosk, onExit, onPracticeToken }: { kiosk: KioskCont
       <Text bold>Check your token</Text>
       <Text> </Text>
       <TextField label="Serial" value={serial} focused={field === 'serial' && !result} placeholder="scan the back of your token" />
-      <TextField label="Code" value={code} focused={field === 'code' && !result} placeholder="press the button, type the digits" />
+      {field === 'code' && !result ? (
+        <Box flexDirection="column">
+          <Text>› Code: press the button on your token and type the digits, then Enter</Text>
+          {/* Large digits, never the code as plain text (the hand-out does the same). */}
+          <BigDigits value={code} length={Math.max(6, code.length)} />
+        </Box>
+      ) : (
+        <TextField label="Code" value="" focused={false} placeholder="press the button, type the digits" />
+      )}
       {result && (
         <Box marginTop={1} flexDirection="column">
           {result.outcome === 'works' ? (
