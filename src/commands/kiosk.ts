@@ -23,6 +23,9 @@ export function registerKiosk(program: Command): void {
             throw new UsageError((error as Error).message);
           }
         }
+        // A person at a terminal: Ink must draw every frame even when the environment says CI
+        // (is-in-ci reads CI once, when Ink loads, and then draws only the last frame at exit).
+        process.env.CI = 'false';
         // React's production build: a third of the work per frame. Set before React loads.
         process.env.NODE_ENV ??= 'production';
         const { startKiosk } = await import('../kiosk/start.js');
