@@ -22,6 +22,7 @@ import {
 import { headLines, splitSimpleCsvLine } from './sniff.js';
 import { SeedFileError } from './types.js';
 import type { BatchExporter, BatchRow, ByteSource, ParseOptions, ParseResult, SeedImporter, SeedRecord } from './types.js';
+import { assertCanTake, rowsItCannotTake } from './exportRules.js';
 
 export const ENTRA_CSV_COLUMNS = ['upn', 'serial number', 'secret key', 'time interval', 'manufacturer', 'model'] as const;
 type EntraColumn = (typeof ENTRA_CSV_COLUMNS)[number];
@@ -196,19 +197,10 @@ export const entraCsvExporter: BatchExporter = {
   format: 'entra-csv',
   fileExtension: 'csv',
   unsupported(rows) {
-    const refused: Array<{ serial: string; reason: string }> = [];
-    for (const row of rows) {
-      const reason = whyEntraCannotTake(row);
-      if (reason !== null) refused.push({ serial: row.serial, reason });
-    }
-    return refused;
+    return rowsItCannotTake(rows, whyEntraCannotTake);
   },
   render(rows) {
-    const refused = entraCsvExporter.unsupported(rows);
-    if (refused.length > 0) {
-      // Callers check unsupported() first; writing a row Entra rejects would be worse than failing.
-      throw new Error(`Entra CSV cannot carry ${refused.length} of these rows (first: serial ${refused[0]!.serial})`);
-    }
+    assertCanTake('Entra CSV', rows, whyEntraCannotTake);
     const lines = [ENTRA_CSV_HEADER];
     for (const row of rows) {
       lines.push(

@@ -14,6 +14,7 @@ import { readAllBytes } from './byteSource.js';
 import { SerialsSeen, WarningTally, checkSerial, describeWhere, hasControlCharacters, noteHashLength, readSecret } from './seedRules.js';
 import { headText } from './sniff.js';
 import { SeedFileError } from './types.js';
+import { assertCanTake, rowsItCannotTake } from './exportRules.js';
 import type {
   BatchExporter,
   BatchRow,
@@ -221,18 +222,10 @@ export const graphJsonExporter: BatchExporter = {
   format: 'graph-json',
   fileExtension: 'json',
   unsupported(rows) {
-    const refused: Array<{ serial: string; reason: string }> = [];
-    for (const row of rows) {
-      const reason = whyGraphCannotTake(row);
-      if (reason !== null) refused.push({ serial: row.serial, reason });
-    }
-    return refused;
+    return rowsItCannotTake(rows, whyGraphCannotTake);
   },
   render(rows) {
-    const refused = graphJsonExporter.unsupported(rows);
-    if (refused.length > 0) {
-      throw new Error(`Graph JSON cannot carry ${refused.length} of these rows (first: serial ${refused[0]!.serial})`);
-    }
+    assertCanTake('Graph JSON', rows, whyGraphCannotTake);
     const document = {
       '@context': GRAPH_JSON_CONTEXT,
       value: rows.map((row, index) => ({

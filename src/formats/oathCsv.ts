@@ -24,6 +24,7 @@ import type { CsvRecord } from './csv.js';
 import { SerialsSeen, WarningTally, checkSerial, describeWhere, readSecret } from './seedRules.js';
 import { headLines, splitSimpleCsvLine } from './sniff.js';
 import { SeedFileError } from './types.js';
+import { assertCanTake, rowsItCannotTake } from './exportRules.js';
 import type {
   BatchExporter,
   BatchRow,
@@ -265,18 +266,10 @@ export const oathCsvExporter: BatchExporter = {
   format: 'oath-csv',
   fileExtension: 'csv',
   unsupported(rows) {
-    const refused: Array<{ serial: string; reason: string }> = [];
-    for (const row of rows) {
-      const reason = whyOathCsvCannotTake(row);
-      if (reason !== null) refused.push({ serial: row.serial, reason });
-    }
-    return refused;
+    return rowsItCannotTake(rows, whyOathCsvCannotTake);
   },
   render(rows) {
-    const refused = oathCsvExporter.unsupported(rows);
-    if (refused.length > 0) {
-      throw new Error(`OATH CSV cannot carry ${refused.length} of these rows (first: serial ${refused[0]!.serial})`);
-    }
+    assertCanTake('OATH CSV', rows, whyOathCsvCannotTake);
     const lines = [...EXPORT_PREAMBLE];
     for (const row of rows) {
       lines.push(
