@@ -178,55 +178,58 @@ export function addStaff(inventory: Inventory, request: { name: string; role: Ro
   return viewOf(inventory, name);
 }
 
-/** Disables an account (kept for the record). Refuses to disable the last enabled admin. */
-export function disableStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
+/**
+ * One admin change to one account: authorised, in a write transaction, with its audit entry.
+ * `change` checks and writes; it runs under the lock so two admins cannot race.
+ */
+function changeStaff(
+  inventory: Inventory,
+  request: { name: string; actor: Actor; now?: number },
+  action: 'staff-disable' | 'staff-enable' | 'staff-unlock',
+  change: (row: StaffRow, at: string) => void,
+): void {
   authorise(request.actor, 'manage-staff');
   const { sqlite, deskId } = inventory;
   const at = new Date(request.now ?? Date.now()).toISOString();
   sqlite
     .transaction(() => {
       const row = requireStaff(inventory, request.name);
-      if (row.disabledAt) throw new Refusal('already-disabled', `${row.name} is already disabled`);
-      if (row.role === 'admin') {
-        const admins = sqlite.prepare("SELECT count(*) AS n FROM staff WHERE role = 'admin' AND disabled_at IS NULL").get() as { n: number };
-        if (admins.n <= 1) {
-          throw new Refusal('last-admin', `${row.name} is the last enabled admin: add another admin first (\`tokendesk staff add NAME --role admin\`)`);
-        }
-      }
-      sqlite.prepare('UPDATE staff SET disabled_at = ?, disabled_by = ? WHERE id = ?').run(at, request.actor.name, row.id);
-      new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action: 'staff-disable', at, subject: { staff: row.name } });
+      change(row, at);
+      new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action, at, subject: { staff: row.name } });
     })
     .immediate();
+}
+
+/** Disables an account (kept for the record). Refuses to disable the last enabled admin. */
+export function disableStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
+  const { sqlite } = inventory;
+  changeStaff(inventory, request, 'staff-disable', (row, at) => {
+    if (row.disabledAt) throw new Refusal('already-disabled', `${row.name} is already disabled`);
+    if (row.role === 'admin') {
+      const admins = sqlite.prepare("SELECT count(*) AS n FROM staff WHERE role = 'admin' AND disabled_at IS NULL").get() as { n: number };
+      if (admins.n <= 1) {
+        throw new Refusal('last-admin', `${row.name} is the last enabled admin: add another admin first (\`tokendesk staff add NAME --role admin\`)`);
+      }
+    }
+    sqlite.prepare('UPDATE staff SET disabled_at = ?, disabled_by = ? WHERE id = ?').run(at, request.actor.name, row.id);
+  });
 }
 
 /** Brings a disabled account back, with its old PIN; clears any sign-in lock. */
 export function enableStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
-  authorise(request.actor, 'manage-staff');
-  const { sqlite, deskId } = inventory;
-  const at = new Date(request.now ?? Date.now()).toISOString();
-  sqlite
-    .transaction(() => {
-      const row = requireStaff(inventory, request.name);
-      if (!row.disabledAt) throw new Refusal('not-disabled', `${row.name} is not disabled`);
-      sqlite.prepare('UPDATE staff SET disabled_at = NULL, disabled_by = NULL WHERE id = ?').run(row.id);
-      sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(row.nameKey);
-      new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action: 'staff-enable', at, subject: { staff: row.name } });
-    })
-    .immediate();
+  const { sqlite } = inventory;
+  changeStaff(inventory, request, 'staff-enable', (row) => {
+    if (!row.disabledAt) throw new Refusal('not-disabled', `${row.name} is not disabled`);
+    sqlite.prepare('UPDATE staff SET disabled_at = NULL, disabled_by = NULL WHERE id = ?').run(row.id);
+    sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(row.nameKey);
+  });
 }
 
 /** Lifts a sign-in lock (the person is at the desk and an admin vouches for them). */
 export function unlockStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
-  authorise(request.actor, 'manage-staff');
-  const { sqlite, deskId } = inventory;
-  const at = new Date(request.now ?? Date.now()).toISOString();
-  sqlite
-    .transaction(() => {
-      const row = requireStaff(inventory, request.name);
-      sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(row.nameKey);
-      new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action: 'staff-unlock', at, subject: { staff: row.name } });
-    })
-    .immediate();
+  changeStaff(inventory, request, 'staff-unlock', (row) => {
+    inventory.sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(row.nameKey);
+  });
 }
 
 function requireStaff(inventory: Inventory, name: string): StaffRow {
