@@ -31,7 +31,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Refusal } from '../core/errors.js';
 import { exporters } from '../formats/index.js';
 import type { BatchFormat, BatchRow, HashAlgorithm } from '../formats/types.js';
-import type { Inventory } from '../store/db.js';
+import { durably, type Inventory } from '../store/db.js';
 import { AuditLog } from '../store/auditLog.js';
 import { TEMP_PREFIX, fsyncDir } from '../store/atomicFile.js';
 import { authorise, type Actor } from './actor.js';
@@ -271,9 +271,8 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, prepared: 
   const written: string[] = [];
 
   let result: ExportResult;
-  sqlite.pragma('synchronous = FULL');
   try {
-    result = sqlite
+    result = durably(sqlite, () => sqlite
       .transaction((): ExportResult => {
         faults?.at('locked');
         // Under the lock: no other export can be between its rename and its commit now.
@@ -342,13 +341,11 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, prepared: 
         publishFile(manifestPath, manifestBytes(manifest), { exclusive: true, written, faults, step: 'manifest' });
         return { manifest, filePath, manifestPath, leftWaiting: unsupported, rewritten: false, orphaned };
       })
-      .immediate();
+      .immediate());
   } catch (error) {
     // Rolled back: take away what this export put in place, so nothing changed.
     for (const path of written) if (existsSync(path)) unlinkSync(path);
     throw error;
-  } finally {
-    sqlite.pragma('synchronous = NORMAL');
   }
   // Committed: from here on a crash leaves a complete batch.
   faults?.at('committed');
@@ -375,10 +372,9 @@ interface RewritePlan {
 function rewriteBatch(inventory: Inventory, request: ExportRequest): ExportResult {
   const plan = planRewrite(inventory, request);
   const faults = request.faults;
-  let result: ExportResult;
-  inventory.sqlite.pragma('synchronous = FULL');
-  try {
-    result = inventory.sqlite
+  // A failure after a file was replaced leaves the batch's own bytes there: nothing to undo.
+  const result = durably(inventory.sqlite, () =>
+    inventory.sqlite
       .transaction((): ExportResult => {
         faults?.at('locked');
         mkdirSync(plan.outDir, { recursive: true, mode: 0o700 });
@@ -387,11 +383,8 @@ function rewriteBatch(inventory: Inventory, request: ExportRequest): ExportResul
         faults?.at('rendered');
         return publishRewrite(inventory, request, plan, bytes, null, orphaned);
       })
-      .immediate();
-  } finally {
-    // A failure after a file was replaced leaves the batch's own bytes there: nothing to undo.
-    inventory.sqlite.pragma('synchronous = NORMAL');
-  }
+      .immediate(),
+  );
   faults?.at('committed');
   return result;
 }
@@ -411,10 +404,8 @@ async function rewriteBatchEncrypted(inventory: Inventory, request: ExportReques
     plaintext.fill(0);
   }
   faults?.at('rendered');
-  let result: ExportResult;
-  inventory.sqlite.pragma('synchronous = FULL');
-  try {
-    result = inventory.sqlite
+  const result = durably(inventory.sqlite, () =>
+    inventory.sqlite
       .transaction((): ExportResult => {
         faults?.at('locked');
         mkdirSync(plan.outDir, { recursive: true, mode: 0o700 });
@@ -424,10 +415,8 @@ async function rewriteBatchEncrypted(inventory: Inventory, request: ExportReques
         loadRewriteRows(inventory, plan.batch);
         return publishRewrite(inventory, request, plan, encrypted.bytes, encrypted, orphaned);
       })
-      .immediate();
-  } finally {
-    inventory.sqlite.pragma('synchronous = NORMAL');
-  }
+      .immediate(),
+  );
   faults?.at('committed');
   return result;
 }

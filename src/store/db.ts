@@ -281,3 +281,16 @@ export function assertKeyCurrent(inventory: Pick<Inventory, 'sqlite' | 'vault'>)
   const check = readMeta(inventory.sqlite, 'key_check');
   if (check === undefined || !inventory.vault.matchesKeyCheck(check)) throw keyChanged();
 }
+
+/**
+ * Runs `write` with synchronous=FULL, so the commit inside it is on disk when it returns (exports,
+ * key rotation), then puts the connection back to NORMAL whatever happens.
+ */
+export function durably<T>(sqlite: Database.Database, write: () => T): T {
+  sqlite.pragma('synchronous = FULL');
+  try {
+    return write();
+  } finally {
+    sqlite.pragma('synchronous = NORMAL');
+  }
+}
