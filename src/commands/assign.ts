@@ -27,8 +27,7 @@ export function registerAssign(program: Command): void {
           process.stderr.write(`tokendesk: refused: ${result.message}\n`);
           return 1;
         }
-        const token = inventory.sqlite.prepare('SELECT period FROM tokens WHERE serial = ?').get(result.serial) as { period: number };
-        out(`Token ${result.serial} handed out to ${result.upn} as "${result.displayName}" (clock ${describeOffset(result.offsetSteps, token.period)}).`);
+        out(`Token ${result.serial} handed out to ${result.upn} as "${result.displayName}" (clock ${describeOffset(result.offsetSteps, result.period)}).`);
         out('It is waiting for export: `tokendesk export`.');
         return 0;
       });

@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { Refusal } from '../core/errors.js';
-import { homePaths, resolveHomeDir } from '../store/home.js';
-import { verifyAuditChain } from '../store/auditLog.js';
-import { countTokensByStatus } from '../store/tokenRepo.js';
+import { homePaths, resolveHomeDir } from '../services/home.js';
+import { inventoryHealth } from '../services/health.js';
 import { scannerDoctorReport } from './scanner.js';
 import { homeNeedsPassphrase, openHome, out, printJson, run, withHome, withJson, type CommonOptions } from './shared.js';
 
@@ -38,9 +37,7 @@ async function homeCheck(options: CommonOptions): Promise<Check> {
     }
     const { inventory } = await openHome(options);
     try {
-      const counts = countTokensByStatus(inventory);
-      const chain = verifyAuditChain(inventory.sqlite);
-      const integrity = inventory.sqlite.pragma('quick_check', { simple: true });
+      const { counts, chain, integrity } = inventoryHealth(inventory);
       const ok = chain.ok && integrity === 'ok';
       return {
         name: 'database',

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { assertNoHome, initHome } from '../store/db.js';
-import { homePaths, resolveHomeDir } from '../store/home.js';
-import { passphraseProblem } from '../store/keyFile.js';
+import { assertNoHome, homePaths, initHome, passphraseProblem, resolveHomeDir } from '../services/home.js';
 import { askNewSecret, readSecretFile, stdinIsTerminal } from './prompts.js';
 import { out, printJson, run, withHome, withJson } from './shared.js';
 

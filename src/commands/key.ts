@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { assertFileMode, assertPassphraseMode, changePassphrase, keyStatus, protectWithPassphrase, rotateDataKey } from '../services/keys.js';
-import { resolveHomeDir } from '../store/home.js';
-import type { ScryptParams } from '../store/keyFile.js';
+import { resolveHomeDir, type ScryptParams } from '../services/home.js';
 import { newPassphraseFromCommandLine } from './init.js';
 import { asAdmin, out, printJson, run, withHome, withJson, withSignIn, type SignInOptions } from './shared.js';
 

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { Refusal } from '../core/errors.js';
 import { describeOffset } from '../core/drift.js';
-import { normaliseSerial } from '../core/identity.js';
-import { TOKEN_STATUSES, type TokenStatus } from '../store/schema.js';
-import { assignmentsOfToken, findToken, listTokens } from '../store/tokenRepo.js';
+import { TOKEN_STATUSES, tokenDetails, tokenList, type TokenStatus } from '../services/tokens.js';
 import { oneOf, out, printJson, withHome, withInventory, withJson } from './shared.js';
 
 export function registerTokens(program: Command): void {
@@ -16,7 +13,7 @@ export function registerTokens(program: Command): void {
     .action(async (options: { home?: string; json?: boolean; status?: string; limit?: number }) => {
       await withInventory(options, (inventory) => {
         const status = options.status ? oneOf<TokenStatus>(options.status, TOKEN_STATUSES, '--status') : undefined;
-        const rows = listTokens(inventory, { status, limit: options.limit });
+        const rows = tokenList(inventory, { status, limit: options.limit });
         if (options.json) return printJson({ ok: true, tokens: rows });
         if (rows.length === 0) return out(status ? `No tokens are ${status}.` : 'The inventory is empty: import a seed file with `tokendesk import FILE`.');
         out(`${'SERIAL'.padEnd(20)} ${'STATUS'.padEnd(9)} ${'MODEL'.padEnd(20)} ALG     DIGITS PERIOD`);
@@ -33,9 +30,7 @@ export function registerTokens(program: Command): void {
     .argument('<serial>')
     .action(async (serial: string, options: { home?: string; json?: boolean }) => {
       await withInventory(options, (inventory) => {
-        const token = findToken(inventory, normaliseSerial(serial));
-        if (!token) throw new Refusal('unknown-serial', `token ${normaliseSerial(serial)} is not in this inventory`);
-        const history = assignmentsOfToken(inventory, token.id);
+        const { token, assignments: history } = tokenDetails(inventory, serial);
         if (options.json) return printJson({ ok: true, token, assignments: history });
         out(`Token ${token.serial}`);
         out(`  model          ${token.manufacturer} ${token.model}`);

@@ -7,7 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HOTP, Secret } from 'otpauth';
-import type { HashAlgorithm } from '../formats/types.js';
+import type { HashAlgorithm } from './algorithms.js';
 
 export interface TotpToken {
   secret: Uint8Array;

@@ -3,7 +3,9 @@
  * (or records in, bytes out). They never touch the database, the key or the clock.
  */
 
-export type HashAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
+import type { HashAlgorithm } from '../core/algorithms.js';
+
+export type { HashAlgorithm } from '../core/algorithms.js';
 
 export const SEED_FORMATS = ['entra-csv', 'graph-json', 'pskc', 'oath-csv'] as const;
 export type SeedFormat = (typeof SEED_FORMATS)[number];

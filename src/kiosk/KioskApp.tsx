@@ -9,7 +9,8 @@ import { hasStaff, signOut } from '../services/staff.js';
 import { rosterSize } from '../services/roster.js';
 import type { Actor } from '../services/actor.js';
 import { scannerStatusText, type ScanSource, type ScannerStatus } from '../scanner/index.js';
-import type { Inventory } from '../store/db.js';
+import type { Inventory } from '../services/home.js';
+import { hasAnyToken } from '../services/tokens.js';
 import { Frame, Message } from './components/Frame.js';
 import { PracticePanel } from './components/PracticePanel.js';
 import { isChar, type KioskKey } from './input/keys.js';
@@ -271,10 +272,6 @@ function firstScreen(inventory: Inventory, practice: boolean): Screen {
   if (!practice && !hasStaff(inventory)) return { name: 'welcome', reason: 'no-staff' };
   if (!practice && inventoryCounts(inventory).inStock === 0 && !hasAnyToken(inventory)) return { name: 'welcome', reason: 'no-tokens' };
   return { name: 'sign-in' };
-}
-
-function hasAnyToken(inventory: Inventory): boolean {
-  return inventory.sqlite.prepare('SELECT 1 FROM tokens LIMIT 1').get() !== undefined;
 }
 
 function footerFor(screen: Screen, step: HandOutProgress | null): string[] {

@@ -1,4 +1,4 @@
-import type { Inventory } from '../store/db.js';
+import type { Inventory } from '../services/home.js';
 
 /** What every screen gets: the inventory (through services only), the kiosk clock, a refresh hook. */
 export interface KioskContext {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBase32 } from '../core/secretCodec.js';
-import { initHome, openInventory, type Inventory } from '../store/db.js';
+import { initHome, openInventory, type Inventory } from '../services/home.js';
 import { importSeeds } from '../services/importSeeds.js';
 import { importRoster } from '../services/roster.js';
 import { addStaff } from '../services/staff.js';

@@ -6,9 +6,7 @@
 import { render } from 'ink';
 import { existsSync } from 'node:fs';
 import { Refusal } from '../core/errors.js';
-import { keyMode, unlockHome } from '../store/unlock.js';
-import { openInventory } from '../store/db.js';
-import { readSettings, homePaths, resolveHomeDir } from '../store/home.js';
+import { homePaths, keyMode, openInventory, readSettings, resolveHomeDir, unlockHome } from '../services/home.js';
 import { createScanSource, type ScanSource } from '../scanner/index.js';
 import { KioskApp, type KioskSession } from './KioskApp.js';
 import { createPracticeHome } from './practice.js';

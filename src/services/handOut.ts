@@ -34,6 +34,8 @@ export type HandOutResult =
       upn: string;
       displayName: string;
       offsetSteps: number;
+      /** The token's time step in seconds, to say the offset in minutes. */
+      period: number;
       verifiedAt: string;
     }
   | {
@@ -158,7 +160,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
         });
         return id;
       }).immediate();
-      return { ok: true, assignmentId, serial: token.serial, upn, displayName, offsetSteps: outcome.offsetSteps, verifiedAt: at };
+      return { ok: true, assignmentId, serial: token.serial, upn, displayName, offsetSteps: outcome.offsetSteps, period: token.period, verifiedAt: at };
     }
 
     case 'malformed':

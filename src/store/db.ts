@@ -8,10 +8,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { Refusal } from '../core/errors.js';
 import * as schema from './schema.js';
+import type { Db } from './connection.js';
+import { Store } from './store.js';
 import { SeedVault } from './seedVault.js';
 import { ensureHomeDir, homePaths, readSettings, type DeskSettings, type HomePaths } from './home.js';
 import { removeStaleTempFiles, TEMP_PREFIX } from './atomicFile.js';
@@ -38,10 +40,13 @@ import {
 } from './keyFile.js';
 import { flushUnauditedFailures, unlockHomeSync } from './unlock.js';
 
-export type Db = BetterSQLite3Database<typeof schema>;
+export type { Db } from './connection.js';
 
 export interface Inventory {
   paths: HomePaths;
+  /** Every query, by repository; services go through this and nothing else. */
+  store: Store;
+  /** For the store and for tests that look at the file itself; services never use it. */
   sqlite: Database.Database;
   db: Db;
   /** Replaced by `tokendesk key rotate` (services/keys.ts). */
@@ -213,6 +218,7 @@ export function openInventory(dir: string, options: OpenOptions = {}): Inventory
     flushUnauditedFailures(paths, sqlite, deskId);
     return {
       paths,
+      store: new Store(db, sqlite),
       sqlite,
       db,
       vault,

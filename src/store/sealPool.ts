@@ -5,7 +5,7 @@
  * tests and from dist/ alike).
  */
 import { Worker } from 'node:worker_threads';
-import { sealSeed } from './seedVault.js';
+import { sealSeed } from './sealSeed.js';
 
 interface Job {
   resolve: (sealed: Buffer[]) => void;

@@ -6,10 +6,11 @@
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { Refusal } from '../core/errors.js';
 import { SealPool } from './sealPool.js';
+import { sealSeed } from './sealSeed.js';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-const AAD_PREFIX = 'tokendesk/seed/v1/'; // also spelled out in sealSeed (see there)
+const AAD_PREFIX = 'tokendesk/seed/v1/'; // also spelled out in sealSeed.ts (see there)
 /** Nonces are drawn from the CSPRNG in blocks: one syscall per 1,024 rows instead of per row. */
 const NONCE_BLOCK = 1024;
 
@@ -70,20 +71,6 @@ export class SeedVault {
       return false;
     }
   }
-}
-
-/**
- * The one sealing routine, also run by SealPool's worker from its source text: it may use only
- * its arguments and globals (no imports, no module constants). createCipheriv comes in as an
- * argument because an imported name does not exist in the worker, and test runners rename imports
- * in the source text (vitest: `__vite_ssr_import_0__.createCipheriv`).
- */
-export function sealSeed(cipherFor: typeof createCipheriv, key: KeyObject, nonce: Buffer, serial: string, secret: Uint8Array): Buffer {
-  const cipher = cipherFor('aes-256-gcm', key, nonce);
-  cipher.setAAD(Buffer.from('tokendesk/seed/v1/' + serial, 'utf8'));
-  const body = cipher.update(secret);
-  cipher.final();
-  return Buffer.concat([nonce, body, cipher.getAuthTag()]);
 }
 
 function sealedDamaged(serial: string): Refusal {

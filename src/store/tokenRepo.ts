@@ -4,8 +4,9 @@
  */
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import { Refusal } from '../core/errors.js';
-import type { HashAlgorithm } from '../formats/types.js';
+import type { HashAlgorithm } from '../core/algorithms.js';
 import type { Inventory } from './db.js';
+import type { Db } from './connection.js';
 import { assignments, tokens, type TokenStatus } from './schema.js';
 
 export interface TokenView {
@@ -124,4 +125,9 @@ export function liveTokenCountOf(inventory: Inventory, upn: string): number {
     .where(and(eq(assignments.upn, upn), isNull(assignments.undoneAt)))
     .get();
   return row?.n ?? 0;
+}
+
+/** The tokens table: lookups, counts, verification state. Statements are prepared once, on first use. */
+export class TokenRepo {
+  constructor(private readonly db: Db) {}
 }

@@ -1,0 +1,5 @@
+/** The Drizzle handle every repository is built on (better-sqlite3 driver: synchronous). */
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema>;
