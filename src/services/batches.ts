@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { desc } from 'drizzle-orm';
 import { Refusal } from '../core/errors.js';
 import type { Inventory } from '../store/db.js';
-import { AuditLog } from '../store/auditLog.js';
 import { fsyncDir } from '../store/atomicFile.js';
 import { batches } from '../store/schema.js';
 import { authorise, type Actor } from './actor.js';
@@ -123,7 +122,7 @@ export function voidBatch(inventory: Inventory, request: VoidRequest): VoidResul
   const batch = findBatch(inventory, request.batch);
   refuseUnlessExported(batch, 'void');
   const at = new Date(request.now ?? Date.now()).toISOString();
-  const audit = new AuditLog(sqlite);
+  const audit = inventory.store.audit;
 
   const returned = sqlite
     .transaction((): number => {
@@ -189,7 +188,7 @@ export function markUploaded(inventory: Inventory, request: MarkUploadedRequest)
     throw new Refusal('already-uploaded', `batch ${batch.name} was already marked uploaded (${batch.uploadedAt}); nothing changed`);
   }
   const at = new Date(request.now ?? Date.now()).toISOString();
-  const audit = new AuditLog(sqlite);
+  const audit = inventory.store.audit;
   const tokenIds = '(SELECT token_id FROM assignments WHERE batch_id = ?)';
 
   if (request.purgeSeeds) {

@@ -6,7 +6,6 @@
  */
 import { Refusal } from '../core/errors.js';
 import type { Inventory } from '../store/db.js';
-import { AuditLog } from '../store/auditLog.js';
 import { may, type Actor } from './actor.js';
 
 export interface HandOutView {
@@ -146,7 +145,7 @@ export function undoHandOut(inventory: Inventory, request: { assignmentId: numbe
       sqlite
         .prepare('UPDATE assignments SET undone_at = ?, undone_by = ?, undo_reason = ? WHERE id = ? AND undone_at IS NULL')
         .run(at, request.actor.name, reason, row.id);
-      new AuditLog(sqlite).append({
+      inventory.store.audit.append({
         actor: request.actor.name,
         deskId,
         action: 'undo',

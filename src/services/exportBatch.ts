@@ -32,7 +32,6 @@ import { Refusal } from '../core/errors.js';
 import { exporters } from '../formats/index.js';
 import type { BatchFormat, BatchRow, HashAlgorithm } from '../formats/types.js';
 import { durably, type Inventory } from '../store/db.js';
-import { AuditLog } from '../store/auditLog.js';
 import { TEMP_PREFIX, fsyncDir } from '../store/atomicFile.js';
 import { authorise, type Actor } from './actor.js';
 import { AGE_SUFFIX, encryptBatch } from './batchCrypto.js';
@@ -267,7 +266,7 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, prepared: 
   const now = new Date(request.now ?? Date.now());
   const outDir = resolve(request.outDir ?? inventory.paths.exports);
   const faults = request.faults;
-  const audit = new AuditLog(sqlite);
+  const audit = inventory.store.audit;
   const written: string[] = [];
 
   let result: ExportResult;
@@ -511,7 +510,7 @@ function publishRewrite(
   // Replacing a file under this batch's name with the batch's own bytes is always right.
   publishFile(filePath, bytes, { exclusive: false, written: [], faults, step: 'file' });
   publishFile(manifestPath, manifestBytes(manifest), { exclusive: false, written: [], faults, step: 'manifest' });
-  new AuditLog(sqlite).append({
+  inventory.store.audit.append({
     actor: request.actor.name,
     deskId,
     action: 'rewrite-batch',

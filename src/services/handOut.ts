@@ -9,7 +9,6 @@ import { MAX_TOKENS_PER_USER, normaliseSerial, normaliseUpn, serialProblem, upnP
 import { driftAdvice } from '../core/drift.js';
 import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
-import { AuditLog } from '../store/auditLog.js';
 import { findToken, liveTokenCountOf, openSeed, type TokenView } from '../store/tokenRepo.js';
 import { authorise, type Actor } from './actor.js';
 
@@ -111,7 +110,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
   const token = checkTokenForHandOut(inventory, request.serial, now);
   const displayName = checkDisplayName(request.displayName ?? defaultDisplayName(token));
   const { settings, sqlite, deskId } = inventory;
-  const audit = new AuditLog(sqlite);
+  const audit = inventory.store.audit;
   const at = new Date(now).toISOString();
 
   const outcome = verifyTotp({
@@ -208,7 +207,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
 
 function recordWrongCode(
   inventory: Inventory,
-  audit: AuditLog,
+  audit: Inventory['store']['audit'],
   actor: Actor,
   token: TokenView,
   now: number,
@@ -240,7 +239,7 @@ function recordWrongCode(
 
 function recordRefusedCode(
   inventory: Inventory,
-  audit: AuditLog,
+  audit: Inventory['store']['audit'],
   actor: Actor,
   token: TokenView,
   at: string,

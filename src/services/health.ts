@@ -1,6 +1,6 @@
 /** What `doctor` checks inside a home: counts, the audit chain, SQLite's own integrity check. */
 import type { Inventory } from '../store/db.js';
-import { verifyAuditChain, type ChainReport } from '../store/auditLog.js';
+import type { ChainReport } from '../store/auditLog.js';
 import { countTokensByStatus } from '../store/tokenRepo.js';
 import type { TokenStatus } from '../store/schema.js';
 
@@ -14,7 +14,7 @@ export interface InventoryHealth {
 export function inventoryHealth(inventory: Inventory): InventoryHealth {
   return {
     counts: countTokensByStatus(inventory),
-    chain: verifyAuditChain(inventory.sqlite),
+    chain: inventory.store.audit.verify(),
     integrity: String(inventory.sqlite.pragma('quick_check', { simple: true })),
   };
 }

@@ -22,7 +22,6 @@ import {
   type Skipped,
 } from '../formats/types.js';
 import { assertKeyCurrent, type Inventory } from '../store/db.js';
-import { AuditLog } from '../store/auditLog.js';
 import { authorise, type Actor } from './actor.js';
 
 export interface ImportRequest {
@@ -336,7 +335,7 @@ function commitImport(
   );
   // Seal outside the transaction: the write lock is then held only for the inserts.
   const sealed = records.map((r) => sealedInBackground?.get(r) ?? vault.seal(r.serial, r.secret));
-  const audit = new AuditLog(sqlite);
+  const audit = inventory.store.audit;
   const now = new Date().toISOString();
   const commit = sqlite.transaction((): number => {
     assertKeyCurrent(inventory); // sealed with the key this inventory opened with: refuse if it was rotated since

@@ -15,7 +15,6 @@
  */
 import { existsSync } from 'node:fs';
 import { Refusal } from '../core/errors.js';
-import { AuditLog } from '../store/auditLog.js';
 import { keyChanged, keyMatching, readMeta, settleKeyFile, type Inventory } from '../store/db.js';
 import {
   calibrateScrypt,
@@ -91,7 +90,7 @@ export function rotateDataKey(
           lastId = rows[rows.length - 1]!.id;
         }
         putCheck.run(newVault.keyCheck());
-        new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action: 'key-rotate', at, subject: { tokens: seeds, mode } });
+        inventory.store.audit.append({ actor: request.actor.name, deskId, action: 'key-rotate', at, subject: { tokens: seeds, mode } });
         request.onStep?.('seeds-resealed');
       })
       .immediate();
@@ -166,7 +165,7 @@ async function rewrap(
       const { keyFile, inUse } = keyInUse(inventory);
       check(keyFile);
       writeKeyFile(paths, passphraseKeyFile({ kek, kdf }, inUse));
-      new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action, at, subject: { N: kdf.N, r: kdf.r, p: kdf.p } });
+      inventory.store.audit.append({ actor: request.actor.name, deskId, action, at, subject: { N: kdf.N, r: kdf.r, p: kdf.p } });
     })
     .immediate();
   inventory.keyMode = 'passphrase';

@@ -17,7 +17,6 @@ import { normaliseUpn, upnProblem } from '../core/identity.js';
 import { readCsvRecords } from '../formats/index.js';
 import { SeedFileError, type ParseWarning } from '../formats/types.js';
 import type { Inventory } from '../store/db.js';
-import { AuditLog } from '../store/auditLog.js';
 import { authorise, type Actor } from './actor.js';
 
 export interface RosterPerson {
@@ -152,7 +151,7 @@ export async function importRoster(
         dropWords.run(id);
         for (const word of nameWords(person.displayName)) addWord.run(word, id);
       }
-      new AuditLog(sqlite).append({
+      inventory.store.audit.append({
         actor: request.actor.name,
         deskId: inventory.deskId,
         action: 'roster-import',

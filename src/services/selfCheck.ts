@@ -11,7 +11,6 @@ import { describeOffset, humanDuration, signInToleranceSeconds, signInToleranceS
 import { maskUpn, normaliseSerial, serialProblem } from '../core/identity.js';
 import { normaliseCode, verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
-import { AuditLog } from '../store/auditLog.js';
 import { findToken, openSeed } from '../store/tokenRepo.js';
 
 export type SelfCheckResult =
@@ -185,7 +184,7 @@ function finish(
         // Another check or hand-out used this code a moment ago.
         if (moved.changes === 0) outcome = { outcome: 'replayed', message: 'that code was already used; press the button for a new code and type that one' };
       }
-      new AuditLog(sqlite).append({
+      inventory.store.audit.append({
         actor: SELF_CHECK_ACTOR,
         deskId,
         action: 'self-check',

@@ -9,7 +9,6 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { Refusal } from '../core/errors.js';
 import type { Inventory } from '../store/db.js';
-import { AuditLog } from '../store/auditLog.js';
 import { authorise, type Actor, type Role } from './actor.js';
 
 export interface StaffView {
@@ -166,7 +165,7 @@ export function addStaff(inventory: Inventory, request: { name: string; role: Ro
         .run(name, nameKeyOf(name), request.role, pinHash, at, request.actor.name);
       // A fresh account starts with a clean slate, whatever was typed under its name before.
       sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(nameKeyOf(name));
-      new AuditLog(sqlite).append({
+      inventory.store.audit.append({
         actor: request.actor.name,
         deskId,
         action: 'staff-add',
@@ -195,7 +194,7 @@ function changeStaff(
     .transaction(() => {
       const row = requireStaff(inventory, request.name);
       change(row, at);
-      new AuditLog(sqlite).append({ actor: request.actor.name, deskId, action, at, subject: { staff: row.name } });
+      inventory.store.audit.append({ actor: request.actor.name, deskId, action, at, subject: { staff: row.name } });
     })
     .immediate();
 }
@@ -251,7 +250,7 @@ export function signIn(inventory: Inventory, request: { name: string; pin: strin
   const nameKey = nameKeyOf(request.name).slice(0, 64);
   if (nameKey.length === 0) throw new Refusal('bad-name', 'type your staff name, then your PIN');
   const { sqlite, deskId } = inventory;
-  const audit = new AuditLog(sqlite);
+  const audit = inventory.store.audit;
   const readGuard = () =>
     sqlite.prepare('SELECT failed_pins AS failed, lockouts, locked_until_ms AS lockedUntilMs FROM pin_attempts WHERE name_key = ?').get(nameKey) as
       | { failed: number; lockouts: number; lockedUntilMs: number | null }
@@ -320,7 +319,7 @@ export function signOut(inventory: Inventory, actor: Actor, options: { now?: num
   const { sqlite, deskId } = inventory;
   const at = new Date(options.now ?? Date.now()).toISOString();
   sqlite.transaction(() => {
-    new AuditLog(sqlite).append({ actor: actor.name, deskId, action: 'sign-out', at, subject: { staff: actor.name } });
+    inventory.store.audit.append({ actor: actor.name, deskId, action: 'sign-out', at, subject: { staff: actor.name } });
   }).immediate();
 }
 

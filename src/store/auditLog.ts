@@ -1,10 +1,9 @@
 /**
- * The audit trail: append-only rows, each hashed over the previous row's hash, so an edited,
+ * The audit trail's rules (rows are stored by auditRepo.ts): append-only rows, each hashed over the previous row's hash, so an edited,
  * deleted or reordered row breaks the chain at that row. Appends run inside the caller's write
  * transaction (BEGIN IMMEDIATE), so two processes cannot fork the chain.
  */
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -37,7 +36,7 @@ export function rowHash(row: Omit<AuditRow, 'hash'>): string {
   return createHash('sha256').update(row.prevHash).update('\n').update(canonical).digest('hex');
 }
 
-function canonicalSubject(subject: AuditSubject): string {
+export function canonicalSubject(subject: AuditSubject): string {
   const clean: Record<string, string | number | boolean | null> = {};
   for (const key of Object.keys(subject).sort()) {
     if (FORBIDDEN_KEYS.test(key)) throw new Error(`audit subject key "${key}" is not allowed: the audit log never holds secrets or codes`);
@@ -45,40 +44,6 @@ function canonicalSubject(subject: AuditSubject): string {
     if (value !== undefined) clean[key] = value;
   }
   return JSON.stringify(clean);
-}
-
-export class AuditLog {
-  readonly #last: Database.Statement<[], { seq: number; hash: string }>;
-  readonly #insert: Database.Statement<[number, string, string, string, string, string, string, string]>;
-
-  constructor(private readonly sqlite: Database.Database) {
-    this.#last = sqlite.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    this.#insert = sqlite.prepare(
-      'INSERT INTO audit_log (seq, at, actor, desk_id, action, subject, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-  }
-
-  /** Must be called inside a write transaction. */
-  append(entry: AuditEntry): AuditRow {
-    if (!this.sqlite.inTransaction) throw new Error('audit entries are written inside the transaction of the change they record');
-    const last = this.#last.get();
-    const row: Omit<AuditRow, 'hash'> = {
-      seq: (last?.seq ?? 0) + 1,
-      at: entry.at ?? new Date().toISOString(),
-      actor: entry.actor,
-      deskId: entry.deskId,
-      action: entry.action,
-      subject: canonicalSubject(entry.subject),
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const full: AuditRow = { ...row, hash: rowHash(row) };
-    this.#insert.run(full.seq, full.at, full.actor, full.deskId, full.action, full.subject, full.prevHash, full.hash);
-    return full;
-  }
-
-  head(): { seq: number; hash: string } {
-    return this.#last.get() ?? { seq: 0, hash: GENESIS_HASH };
-  }
 }
 
 export interface ChainReport {
@@ -89,11 +54,8 @@ export interface ChainReport {
   firstBroken?: { seq: number; problem: string };
 }
 
-/** Walks the whole chain in seq order; names the first row that was edited, deleted or reordered. */
-export function verifyAuditChain(sqlite: Database.Database): ChainReport {
-  const rows = sqlite
-    .prepare('SELECT seq, at, actor, desk_id AS deskId, action, subject, prev_hash AS prevHash, hash FROM audit_log ORDER BY seq')
-    .iterate() as IterableIterator<AuditRow>;
+/** Checks rows given in seq order; names the first row that was edited, deleted or reordered. */
+export function checkChain(rows: Iterable<AuditRow>): ChainReport {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let count = 0;

@@ -215,10 +215,11 @@ export function openInventory(dir: string, options: OpenOptions = {}): Inventory
     removeStaleTempFiles(paths.exports);
     removeStaleKeyTemps(paths);
     const deskId = readMeta(sqlite, 'desk_id') ?? 'desk-1';
-    flushUnauditedFailures(paths, sqlite, deskId);
+    const store = new Store(db, sqlite);
+    flushUnauditedFailures(paths, store, deskId);
     return {
       paths,
-      store: new Store(db, sqlite),
+      store,
       sqlite,
       db,
       vault,

@@ -12,7 +12,10 @@ import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Refusal } from '../core/errors.js';
 import { writeFileAtomic } from './atomicFile.js';
-import { AuditLog } from './auditLog.js';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { AuditRepo } from './auditRepo.js';
+import * as schema from './schema.js';
+import type { Store } from './store.js';
 import { homePaths, type HomePaths } from './home.js';
 import {
   deriveKek,
@@ -164,8 +167,9 @@ function auditWithoutKey(paths: HomePaths, actor: string, at: string, attempt: n
     if (tables.length !== 2) return false;
     const db = sqlite;
     const desk = db.prepare("SELECT value FROM meta WHERE key = 'desk_id'").get() as { value: string } | undefined;
+    const audit = new AuditRepo(drizzle(db, { schema }));
     db.transaction(() => {
-      new AuditLog(db).append({ actor, deskId: desk?.value ?? 'desk-1', action: 'unlock-failed', at, subject: { attempt } });
+      audit.append({ actor, deskId: desk?.value ?? 'desk-1', action: 'unlock-failed', at, subject: { attempt } });
     }).immediate();
     return true;
   } catch {
@@ -176,14 +180,12 @@ function auditWithoutKey(paths: HomePaths, actor: string, at: string, attempt: n
 }
 
 /** At the next successful open: the failures that could not be audited when they happened. */
-export function flushUnauditedFailures(paths: HomePaths, sqlite: Database.Database, deskId: string): void {
+export function flushUnauditedFailures(paths: HomePaths, store: Store, deskId: string): void {
   const record = readUnlockFailures(paths);
   if (record.unaudited === 0) return;
-  sqlite
-    .transaction(() => {
-      new AuditLog(sqlite).append({ actor: DEFAULT_ACTOR, deskId, action: 'unlock-failed', subject: { count: record.unaudited, recordedLate: true } });
-    })
-    .immediate();
+  store.write(() => {
+    store.audit.append({ actor: DEFAULT_ACTOR, deskId, action: 'unlock-failed', subject: { count: record.unaudited, recordedLate: true } });
+  });
   writeUnlockFailures(paths, { ...record, unaudited: 0 });
 }
 

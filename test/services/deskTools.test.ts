@@ -7,7 +7,6 @@ import { voidBatch } from '../../src/services/batches.js';
 import { exportBatch } from '../../src/services/exportBatch.js';
 import { handOut } from '../../src/services/handOut.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
-import { verifyAuditChain } from '../../src/store/auditLog.js';
 import type { Inventory } from '../../src/store/db.js';
 import { findToken } from '../../src/store/tokenRepo.js';
 import { ADMIN, STAFF, freshInventory, snapshot, writeTemp } from '../support/home.js';
@@ -79,7 +78,7 @@ describe('undoHandOut', () => {
     const audit = inventory.sqlite.prepare("SELECT actor, subject FROM audit_log WHERE action = 'undo'").get() as { actor: string; subject: string };
     expect(audit.actor).toBe(STAFF.name);
     expect(JSON.parse(audit.subject)).toEqual({ serial: t.serial, upn: 'a@example.com', assignment: id, reason: 'wrong employee' });
-    expect(verifyAuditChain(inventory.sqlite).ok).toBe(true);
+    expect(inventory.store.audit.verify().ok).toBe(true);
     expect(refusalOf(() => undoHandOut(inventory, { assignmentId: id, reason: 'again', actor: STAFF })).code).toBe('already-undone');
   });
 

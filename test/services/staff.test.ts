@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/core/errors.js';
-import { verifyAuditChain } from '../../src/store/auditLog.js';
 import { openInventory, type Inventory } from '../../src/store/db.js';
 import {
   MAX_FAILED_PINS,
@@ -154,7 +153,7 @@ describe('signIn', () => {
       { staff: 'ben', minutes: 4 },
       { staff: 'ben', minutes: 1 },
     ]);
-    expect(verifyAuditChain(inventory.sqlite).ok).toBe(true);
+    expect(inventory.store.audit.verify().ok).toBe(true);
   });
 
   it('caps the growing delay at an hour', () => {

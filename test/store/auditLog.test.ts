@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AuditLog, verifyAuditChain } from '../../src/store/auditLog.js';
 import { freshInventory } from '../support/home.js';
 
 function withEntries(n: number) {
   const inventory = freshInventory();
-  const log = new AuditLog(inventory.sqlite);
-  inventory.sqlite.transaction(() => {
+  const log = inventory.store.audit;
+  inventory.store.write(() => {
     for (let i = 1; i <= n; i++) log.append({ actor: 'a', deskId: 'd', action: 'hand-out', subject: { serial: `S${i}`, upn: `u${i}@example.com` } });
-  })();
+  });
   return inventory;
 }
 
@@ -20,7 +19,7 @@ function tamper(inventory: ReturnType<typeof freshInventory>, sql: string): void
 describe('audit log', () => {
   it('chains rows and verifies them', () => {
     const inventory = withEntries(5);
-    const report = verifyAuditChain(inventory.sqlite);
+    const report = inventory.store.audit.verify();
     expect(report).toMatchObject({ ok: true, rows: 5, head: { seq: 5 } });
   });
 
@@ -32,37 +31,37 @@ describe('audit log', () => {
 
   it('must be written inside the transaction of the change', () => {
     const inventory = freshInventory();
-    expect(() => new AuditLog(inventory.sqlite).append({ actor: 'a', deskId: 'd', action: 'x', subject: {} })).toThrow(/inside the transaction/);
+    expect(() => inventory.store.audit.append({ actor: 'a', deskId: 'd', action: 'x', subject: {} })).toThrow(/inside the transaction/);
   });
 
   it('never takes a secret or a code as subject', () => {
     const inventory = freshInventory();
-    const log = new AuditLog(inventory.sqlite);
-    expect(() => inventory.sqlite.transaction(() => log.append({ actor: 'a', deskId: 'd', action: 'x', subject: { code: '123456' } }))()).toThrow(/never holds secrets/);
-    expect(() => inventory.sqlite.transaction(() => log.append({ actor: 'a', deskId: 'd', action: 'x', subject: { secretKey: 'AAAA' } }))()).toThrow(/never holds secrets/);
+    const log = inventory.store.audit;
+    expect(() => inventory.store.write(() => log.append({ actor: 'a', deskId: 'd', action: 'x', subject: { code: '123456' } }))).toThrow(/never holds secrets/);
+    expect(() => inventory.store.write(() => log.append({ actor: 'a', deskId: 'd', action: 'x', subject: { secretKey: 'AAAA' } }))).toThrow(/never holds secrets/);
   });
 
   it('names the first edited row', () => {
     const inventory = withEntries(5);
     tamper(inventory, "UPDATE audit_log SET subject = '{\"serial\":\"S9\"}' WHERE seq = 3");
-    expect(verifyAuditChain(inventory.sqlite)).toMatchObject({ ok: false, firstBroken: { seq: 3, problem: expect.stringMatching(/edited/) }, head: { seq: 2 } });
+    expect(inventory.store.audit.verify()).toMatchObject({ ok: false, firstBroken: { seq: 3, problem: expect.stringMatching(/edited/) }, head: { seq: 2 } });
   });
 
   it('names a deleted row', () => {
     const inventory = withEntries(5);
     tamper(inventory, 'DELETE FROM audit_log WHERE seq = 2');
-    expect(verifyAuditChain(inventory.sqlite)).toMatchObject({ ok: false, firstBroken: { seq: 3, problem: expect.stringMatching(/row 2 is missing/) } });
+    expect(inventory.store.audit.verify()).toMatchObject({ ok: false, firstBroken: { seq: 3, problem: expect.stringMatching(/row 2 is missing/) } });
   });
 
   it('names reordered rows', () => {
     const inventory = withEntries(5);
     tamper(inventory, 'UPDATE audit_log SET seq = 100 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = 100;');
-    expect(verifyAuditChain(inventory.sqlite)).toMatchObject({ ok: false, firstBroken: { seq: 2, problem: expect.stringMatching(/does not follow/) } });
+    expect(inventory.store.audit.verify()).toMatchObject({ ok: false, firstBroken: { seq: 2, problem: expect.stringMatching(/does not follow/) } });
   });
 
   it('catches a row rewritten with a recomputed hash but the old chain link', () => {
     const inventory = withEntries(3);
     tamper(inventory, "UPDATE audit_log SET actor = 'mallory' WHERE seq = 1");
-    expect(verifyAuditChain(inventory.sqlite).firstBroken?.seq).toBe(1);
+    expect(inventory.store.audit.verify().firstBroken?.seq).toBe(1);
   });
 });
