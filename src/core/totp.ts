@@ -79,22 +79,24 @@ export function verifyTotp(request: VerifyRequest): VerifyOutcome {
   const window = request.window ?? DEFAULT_WINDOW;
   const now = timeStep(request.now, token.period);
   const last = request.lastAcceptedStep ?? null;
-  const secret = secretOf(token);
-  const hmac = keyedHmac(Buffer.from(token.secret));
-  const matches = (step: number): boolean =>
-    timingSafeEqual(
-      typed,
-      Buffer.from(HOTP.generate({ secret, algorithm: token.algorithm, digits: token.digits, counter: step, hmac }), 'latin1'),
-    );
+  const generate = stepCodes(token);
+  // One buffer for every candidate code: the window costs its HMACs and little else.
+  const shown = Buffer.alloc(token.digits);
+  const matches = (step: number): boolean => {
+    shown.write(generate(step), 'latin1');
+    return timingSafeEqual(typed, shown);
+  };
 
   // The accept window: compute every step, keep the best match (fresh first, then nearest to now).
   let fresh: number | null = null;
   let replayed: number | null = null;
-  for (const offset of offsetsNearestFirst(window)) {
-    if (!matches(now + offset)) continue;
-    const isReplay = last !== null && now + offset <= last;
-    if (isReplay) replayed ??= offset;
-    else fresh ??= offset;
+  for (let distance = 0; distance <= window; distance++) {
+    for (const offset of distance === 0 ? ZERO : [-distance, distance]) {
+      if (!matches(now + offset)) continue;
+      const isReplay = last !== null && now + offset <= last;
+      if (isReplay) replayed ??= offset;
+      else fresh ??= offset;
+    }
   }
   if (fresh !== null) return { kind: 'accepted', step: now + fresh, offsetSteps: fresh };
   if (replayed !== null) return { kind: 'replayed', step: now + replayed, offsetSteps: replayed };
@@ -109,19 +111,19 @@ export function verifyTotp(request: VerifyRequest): VerifyOutcome {
   return { kind: 'wrong' };
 }
 
-/** 0, -1, +1, -2, +2 ... so that the first match found is the nearest to now. */
-function offsetsNearestFirst(window: number): number[] {
-  const offsets = [0];
-  for (let d = 1; d <= window; d++) offsets.push(-d, d);
-  return offsets;
-}
+const ZERO = [0] as const;
 
 /**
- * otpauth's HMAC hook, with the key copied into a Buffer once per verification instead of once per
- * step (otpauth's default copies key and message on every call).
+ * The codes of one token by step, through otpauth's HOTP with an HMAC hook that holds the key as a
+ * Buffer copied once per verification (otpauth's default copies key and message on every call).
+ * The hook ignores the key otpauth passes, so otpauth gets only the `bytes` it reads, not a Secret
+ * built (and its buffer sliced) per verification: together a tenth of a verification's cost.
  */
-function keyedHmac(key: Buffer): (algorithm: string, _key: Uint8Array, message: Uint8Array) => Uint8Array {
-  return (algorithm, _key, message) => createHmac(algorithm, key).update(message).digest();
+function stepCodes(token: TotpToken): (step: number) => string {
+  const key = Buffer.from(token.secret);
+  const secret: Pick<Secret, 'bytes'> = { bytes: key };
+  const hmac = (algorithm: string, _key: Uint8Array, message: Uint8Array): Uint8Array => createHmac(algorithm, key).update(message).digest();
+  return (step) => HOTP.generate({ secret: secret as Secret, algorithm: token.algorithm, digits: token.digits, counter: step, hmac });
 }
 
 function secretOf(token: TotpToken): Secret {
