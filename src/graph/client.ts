@@ -217,9 +217,10 @@ export class GraphClient {
           );
         }
         if (retryAfterMs !== null) {
-          if (status === 429) this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + retryAfterMs);
           this.#onEvent({ kind: 'retry', method: request.method, path, attempt, status, waitMs: retryAfterMs });
-          await this.#sleep(retryAfterMs);
+          // A 429 holds back every request of this client (Graph counts them all); the wait happens at the loop's top.
+          if (status === 429) this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + retryAfterMs);
+          else await this.#sleep(retryAfterMs);
         } else {
           await this.#backoff(request.method, path, attempt, status);
         }
