@@ -65,6 +65,11 @@ export interface FakeGraphOptions {
   listShape?: 'wrapped' | 'flat';
   /** Steps either side of now an activation code may match (default 2). */
   activationWindowSteps?: number;
+  /**
+   * Refuse a second device with a serial already present (409), default true. Off, the tenant
+   * takes duplicates and only the client's own look-ups keep it exactly-once.
+   */
+  uniqueSerials?: boolean;
 }
 
 type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
@@ -90,6 +95,7 @@ export class FakeGraph {
   readonly #pageSize: number;
   readonly #listShape: 'wrapped' | 'flat';
   readonly #window: number;
+  readonly #uniqueSerials: boolean;
   #server: Server | undefined;
   origin = '';
 
@@ -98,6 +104,7 @@ export class FakeGraph {
     this.#pageSize = options.pageSize ?? 100;
     this.#listShape = options.listShape ?? 'wrapped';
     this.#window = options.activationWindowSteps ?? 2;
+    this.#uniqueSerials = options.uniqueSerials ?? true;
     this.login = new FakeLogin(this);
   }
 
@@ -374,7 +381,7 @@ export class FakeGraph {
   }
 
   #createProblem(body: NewDeviceBody): Answer | null {
-    if (this.devicesBySerial(body.serialNumber).length > 0) return conflict(body.serialNumber);
+    if (this.#uniqueSerials && this.devicesBySerial(body.serialNumber).length > 0) return conflict(body.serialNumber);
     if (body.assignTo) {
       const user = this.users.get(body.assignTo.id);
       if (!user) return notFound('user');
