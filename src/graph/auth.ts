@@ -68,10 +68,10 @@ export function tokenFromFile(path: string, options: { now?: () => number; graph
   } catch (error) {
     throw new Refusal('graph-token-file', `Cannot read the access token file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}): ${advice}`);
   }
-  if (text === '' || /\s/.test(text)) {
+  const token = text.replace(/^Bearer\s+/i, '');
+  if (token === '' || /\s/.test(token)) {
     throw new Refusal('graph-token-file', `${path} must hold exactly one access token on one line: ${advice}`);
   }
-  const token = text.replace(/^Bearer\s+/i, '');
   const claims = jwtClaims(token);
   if (claims) {
     const now = (options.now ?? Date.now)();

@@ -96,7 +96,8 @@ export class FakeLogin {
 
     const grantType = form.get('grant_type') ?? '';
     this.grants.push(grantType);
-    if (grantType === 'urn:ietf:params:oauth:grant-type:device_code') {
+    // RFC 8628 names it urn:ietf:params:oauth:grant-type:device_code; MSAL sends the short "device_code", which Entra takes.
+    if (grantType === 'urn:ietf:params:oauth:grant-type:device_code' || grantType === 'device_code') {
       const grant = this.#deviceCodes.get(form.get('device_code') ?? '');
       if (!grant) return oauthError(400, 'invalid_grant', 'AADSTS70000: unknown device code');
       if (Date.now() > grant.expiresAt) return oauthError(400, 'expired_token', 'AADSTS70020: The provided value for the input parameter \'device_code\' is not valid. This device code has expired.');

@@ -248,5 +248,5 @@ describe('upload engine under random faults and kills', () => {
     } finally {
       await graph.stop();
     }
-  });
+  }, Math.max(60_000, TOKENS * 200));
 });
