@@ -94,6 +94,8 @@ export interface Fix {
   why: string;
   /** The tenant object to act on. */
   tenantId?: string;
+  /** Whether that object is an inventory device or a copy seen only on its user (unassigning removes it). */
+  tenantSource?: TenantToken['source'];
   holderId?: string;
 }
 
@@ -130,7 +132,7 @@ export function reconcile(tenant: TenantView, desk: readonly DeskEntry[]): Recon
       found(
         { kind: 'duplicate', serial, tenantId: copy.id, tenantHolder: holderOf(copy), deskUpn: entry?.upn ?? null,
           detail: `token ${serial} is in the tenant ${copies.length} times; this copy (${copy.source === 'user-method' ? 'on the user only, as a CSV upload leaves it' : 'in the inventory'}) is extra` },
-        { action: 'remove-duplicate', serial, safe: keptWorks, tenantId: copy.id, holderId: copy.holderId ?? undefined,
+        { action: 'remove-duplicate', serial, safe: keptWorks, tenantId: copy.id, tenantSource: copy.source, holderId: copy.holderId ?? undefined,
           why: keptWorks
             ? `the other copy (${kept.id}) is activated for the same person, so this one is not needed`
             : `decide which copy ${nameOf(kept)} really uses before removing one: the kept copy is not activated for the same person` },

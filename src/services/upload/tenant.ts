@@ -6,7 +6,7 @@
  *   are idempotent (already gone counts as done), so a removal interrupted at any point is simply
  *   run again.
  */
-import type { TenantAccount, TenantToken, TenantView } from '../../core/reconcile.js';
+import type { Fix, TenantAccount, TenantToken, TenantView } from '../../core/reconcile.js';
 import { GraphRefusal } from '../../graph/errors.js';
 import type { HardwareOathApi } from '../../graph/hardwareOath.js';
 
@@ -76,4 +76,20 @@ export async function removeFromTenant(api: HardwareOathApi, removal: Removal): 
   if (removal.holderId) unassigned = await api.unassign(removal.holderId, removal.tenantId, removal.serial);
   const deleted = removal.deleteDevice ? await api.deleteDevice(removal.tenantId, removal.serial) : false;
   return { serial: removal.serial, unassigned, deleted };
+}
+
+/** The removal a plan's fix asks for, or null when the fix is not a removal (uploads and activations go through the engine). */
+export function removalFor(fix: Fix): Removal | null {
+  if (!fix.tenantId) return null;
+  switch (fix.action) {
+    case 'unassign':
+      return { serial: fix.serial, tenantId: fix.tenantId, holderId: fix.holderId, deleteDevice: false };
+    case 'unassign-and-delete':
+      return { serial: fix.serial, tenantId: fix.tenantId, holderId: fix.holderId, deleteDevice: true };
+    case 'remove-duplicate':
+      // A copy seen only on its user goes when unassigned; an inventory copy is deleted too.
+      return { serial: fix.serial, tenantId: fix.tenantId, holderId: fix.holderId, deleteDevice: fix.tenantSource !== 'user-method' };
+    default:
+      return null;
+  }
 }
