@@ -3,7 +3,7 @@ import { Refusal } from '../../src/core/errors.js';
 import { codeAtStep, timeStep, type TotpToken } from '../../src/core/totp.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import { checkEmployee, checkTokenForHandOut, handOut } from '../../src/services/handOut.js';
-import { findToken } from '../../src/store/tokenRepo.js';
+import { findToken } from '../../src/services/tokens.js';
 import { ADMIN, STAFF, freshInventory, snapshot, writeTemp } from '../support/home.js';
 import { entraCsv, makeTokens, type TestToken } from '../support/seedFiles.js';
 
