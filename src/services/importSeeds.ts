@@ -325,49 +325,26 @@ function commitImport(
   // Seal outside the transaction: the write lock is then held only for the inserts.
   const sealed = records.map((r) => sealedInBackground?.get(r) ?? vault.seal(r.serial, r.secret));
   const now = new Date().toISOString();
+  // The import record and the audit entry say the same: what the file held and what was done with it.
+  const file = { file: report.fileName, sha256: report.sha256, format: report.format };
+  const counts = { added: report.added, alreadyPresent: report.alreadyPresent, rejected: report.rejects.length, skipped: report.skipped.length };
   return store.write((): number => {
     assertKeyCurrent(inventory); // sealed with the key this inventory opened with: refuse if it was rotated since
     const importId = store.imports.record({
-      fileName: report.fileName,
+      fileName: file.file,
       fileSize: report.size,
-      sha256: report.sha256,
-      format: report.format,
-      added: report.added,
-      alreadyPresent: report.alreadyPresent,
-      rejected: report.rejects.length,
-      skipped: report.skipped.length,
+      sha256: file.sha256,
+      format: file.format,
+      ...counts,
       importedAt: now,
       importedBy: request.actor.name,
     });
     records.forEach((r, i) => {
-      store.imports.addToken({
-        serial: r.serial,
-        sealedSecret: sealed[i]!,
-        algorithm: r.algorithm,
-        digits: r.digits,
-        period: r.period,
-        manufacturer: r.manufacturer,
-        model: r.model,
-        driftSteps: r.driftSteps ?? 0,
-        preassignedUpn: r.upn ?? null,
-        importId,
-      });
+      const { serial, algorithm, digits, period, manufacturer, model } = r;
+      const sealedSecret = sealed[i]!;
+      store.imports.addToken({ serial, sealedSecret, algorithm, digits, period, manufacturer, model, driftSteps: r.driftSteps ?? 0, preassignedUpn: r.upn ?? null, importId });
     });
-    store.audit.append({
-      actor: request.actor.name,
-      deskId,
-      action: 'import',
-      at: now,
-      subject: {
-        file: report.fileName,
-        sha256: report.sha256,
-        format: report.format,
-        added: report.added,
-        alreadyPresent: report.alreadyPresent,
-        rejected: report.rejects.length,
-        skipped: report.skipped.length,
-      },
-    });
+    store.audit.append({ actor: request.actor.name, deskId, action: 'import', at: now, subject: { ...file, ...counts } });
     return importId;
   });
 }

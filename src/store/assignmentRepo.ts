@@ -143,7 +143,7 @@ export class AssignmentRepo {
 
   /** Stores a verified hand-out; returns its id. Inside the write that marks the token. */
   record(handOut: NewAssignment): number {
-    const row = this.#record.get({ ...handOut });
+    const row = this.#record.get(handOut);
     if (!row) throw new Error('the hand-out was not stored');
     return row.id;
   }

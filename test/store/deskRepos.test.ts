@@ -55,6 +55,35 @@ const handOutOf = (tokenId: number, upn: string, verifiedAt = '2026-11-29T09:00:
 });
 
 describe('TokenRepo', () => {
+  it('reads back every column an import stored', () => {
+    const inventory = freshInventory();
+    const { store } = inventory;
+    const importId = store.write(() => {
+      const id = store.imports.record({ fileName: 'b.json', fileSize: 2, sha256: 'e'.repeat(64), format: 'graph-json', added: 1, alreadyPresent: 0, rejected: 0, skipped: 0, importedAt: 'now', importedBy: 'a' });
+      const sealedSecret = inventory.vault.seal('0042', new Uint8Array(32).fill(9));
+      store.imports.addToken({ serial: '0042', sealedSecret, algorithm: 'SHA256', digits: 8, period: 60, manufacturer: 'Acme', model: 'K1', driftSteps: -2, preassignedUpn: 'p@example.com', importId: id });
+      return id;
+    });
+    expect(store.tokens.bySerial('0042')).toEqual({
+      id: 1,
+      serial: '0042',
+      algorithm: 'SHA256',
+      digits: 8,
+      period: 60,
+      manufacturer: 'Acme',
+      model: 'K1',
+      status: 'in-stock',
+      lastAcceptedStep: null,
+      failedAttempts: 0,
+      lockedUntilMs: null,
+      driftSteps: -2,
+      preassignedUpn: 'p@example.com',
+      importId,
+      seedPurged: false,
+    });
+    expect(inventory.vault.open('0042', store.tokens.sealedSeedOf(1)!.sealed!)).toEqual(new Uint8Array(32).fill(9));
+  });
+
   it('shows a token without its seed, and says when the seed was purged', () => {
     const { inventory, serials } = stocked(1);
     const view = inventory.store.tokens.bySerial(serials[0]!)!;
