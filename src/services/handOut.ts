@@ -10,7 +10,7 @@ import { driftAdvice } from '../core/drift.js';
 import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { authorise, type Actor } from './actor.js';
-import { findToken, liveTokenCountOf, openSeed, type TokenView } from './tokens.js';
+import { findToken, liveTokenCountOf, openSeed, type TokenStatus, type TokenView } from './tokens.js';
 
 export const MAX_DISPLAY_NAME_LENGTH = 64;
 
@@ -81,22 +81,30 @@ export function checkTokenForHandOut(inventory: Inventory, rawSerial: string, no
   if (!token) {
     throw new Refusal('unknown-serial', `token ${serial} is not in this inventory: check the serial, or import its box's seed file first`);
   }
-  switch (token.status) {
-    case 'in-stock':
-      break;
-    case 'assigned':
-      throw new Refusal('already-assigned', `token ${serial} was already handed out; take another token from the box`);
-    case 'exported':
-    case 'uploaded':
-      throw new Refusal('already-assigned', `token ${serial} was handed out and exported; take another token from the box`);
-    case 'revoked':
-      throw new Refusal('revoked', `token ${serial} was taken out of service; put it aside and take another token`);
-  }
+  const unavailable = notInStock(serial, token.status);
+  if (unavailable) throw unavailable;
   if (token.seedPurged) throw new Refusal('seed-purged', `token ${serial} has no seed stored any more; take another token`);
   if (token.lockedUntilMs !== null && token.lockedUntilMs > now) {
     throw lockedRefusal(serial, token.lockedUntilMs, now);
   }
   return token;
+}
+
+/** Why a token in this state cannot be handed out, or null when it is in stock. */
+function notInStock(serial: string, status: TokenStatus, meanwhile = false): Refusal | null {
+  switch (status) {
+    case 'in-stock':
+      return null;
+    case 'assigned':
+      return meanwhile
+        ? new Refusal('already-assigned', `token ${serial} was just handed out at another desk; take another token from the box`)
+        : new Refusal('already-assigned', `token ${serial} was already handed out; take another token from the box`);
+    case 'exported':
+    case 'uploaded':
+      return new Refusal('already-assigned', `token ${serial} was handed out and exported; take another token from the box`);
+    case 'revoked':
+      return new Refusal('revoked', `token ${serial} was taken out of service; put it aside and take another token`);
+  }
 }
 
 export function defaultDisplayName(token: Pick<TokenView, 'manufacturer' | 'model'>): string {
@@ -123,9 +131,9 @@ export function triesLeft(inventory: Inventory, rawSerial: string, now = Date.no
 /**
  * Step 4: verify the code and, when it is good, record the assignment in one transaction.
  *
- * The code is checked before the write lock is taken (it needs the seed, and the person may take
- * a while to type); what another desk may have changed meanwhile is read again under the lock:
- * the token's status and lock, the step last accepted, the UPN's live tokens.
+ * The code is checked before the write lock is taken, so the lock is held only for the writes;
+ * what another desk may have changed meanwhile is read again under the lock: the token's status
+ * and lock, the step last accepted, the UPN's live tokens.
  */
 export function handOut(inventory: Inventory, request: HandOutRequest): HandOutResult {
   authorise(request.actor, 'hand-out');
@@ -150,7 +158,8 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
       const assignmentId = store.write((): number => {
         const current = store.tokens.verificationState(token.id);
         if (!current) throw new Error(`token #${token.id} vanished`);
-        if (current.status !== 'in-stock') throw new Refusal('already-assigned', `token ${token.serial} was just handed out at another desk; take another token from the box`);
+        const unavailable = notInStock(token.serial, current.status, true);
+        if (unavailable) throw unavailable;
         if (current.lockedUntilMs !== null && current.lockedUntilMs > now) throw lockedRefusal(token.serial, current.lockedUntilMs, now);
         if (current.lastAcceptedStep !== null && outcome.step <= current.lastAcceptedStep) {
           throw new Refusal('code-replayed', 'that code was just used; wait for the next code');
