@@ -33,6 +33,7 @@ export class TokenRepo {
   readonly #acceptStep;
   readonly #returnToStock;
   readonly #countInStock;
+  readonly #any;
 
   constructor(private readonly db: Db) {
     const id = sql.placeholder('id');
@@ -62,6 +63,7 @@ export class TokenRepo {
     // last_accepted_step stays: the code that verified an undone hand-out stays used.
     this.#returnToStock = db.update(tokens).set({ status: 'in-stock', failedAttempts: 0, lockedUntilMs: null }).where(eq(tokens.id, id)).prepare();
     this.#countInStock = db.select({ n: count() }).from(tokens).where(eq(tokens.status, 'in-stock')).prepare();
+    this.#any = db.select({ id: tokens.id }).from(tokens).limit(1).prepare();
   }
 
   bySerial(serial: string): TokenView | undefined {
@@ -79,11 +81,7 @@ export class TokenRepo {
 
   /** Whether any token was ever imported. */
   any(): boolean {
-    return this.db.select({ id: tokens.id }).from(tokens).limit(1).get() !== undefined;
-  }
-
-  count(): number {
-    return this.db.select({ n: count() }).from(tokens).get()?.n ?? 0;
+    return this.#any.get() !== undefined;
   }
 
   countInStock(): number {
