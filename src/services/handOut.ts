@@ -9,8 +9,8 @@ import { MAX_TOKENS_PER_USER, normaliseSerial, normaliseUpn, serialProblem, upnP
 import { driftAdvice } from '../core/drift.js';
 import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
-import { findToken, liveTokenCountOf, openSeed, type TokenView } from '../store/tokenRepo.js';
 import { authorise, type Actor } from './actor.js';
+import { findToken, liveTokenCountOf, openSeed, type TokenStatus, type TokenView } from './tokens.js';
 
 export const MAX_DISPLAY_NAME_LENGTH = 64;
 
@@ -23,6 +23,16 @@ export interface HandOutRequest {
   actor: Actor;
   /** The kiosk clock, Unix ms. */
   now?: number;
+  /** Test hook: called at each step; a test makes a rival change there (another desk, same home). */
+  faults?: HandOutFaults;
+}
+
+/** The points a test can stop a hand-out at: 'verified' is after the code was checked, before anything is written. */
+export const HAND_OUT_STEPS = ['verified'] as const;
+export type HandOutStep = (typeof HAND_OUT_STEPS)[number];
+
+export interface HandOutFaults {
+  at(step: HandOutStep): void;
 }
 
 export type HandOutResult =
@@ -71,22 +81,30 @@ export function checkTokenForHandOut(inventory: Inventory, rawSerial: string, no
   if (!token) {
     throw new Refusal('unknown-serial', `token ${serial} is not in this inventory: check the serial, or import its box's seed file first`);
   }
-  switch (token.status) {
-    case 'in-stock':
-      break;
-    case 'assigned':
-      throw new Refusal('already-assigned', `token ${serial} was already handed out; take another token from the box`);
-    case 'exported':
-    case 'uploaded':
-      throw new Refusal('already-assigned', `token ${serial} was handed out and exported; take another token from the box`);
-    case 'revoked':
-      throw new Refusal('revoked', `token ${serial} was taken out of service; put it aside and take another token`);
-  }
+  const unavailable = notInStock(serial, token.status);
+  if (unavailable) throw unavailable;
   if (token.seedPurged) throw new Refusal('seed-purged', `token ${serial} has no seed stored any more; take another token`);
   if (token.lockedUntilMs !== null && token.lockedUntilMs > now) {
     throw lockedRefusal(serial, token.lockedUntilMs, now);
   }
   return token;
+}
+
+/** Why a token in this state cannot be handed out, or null when it is in stock. */
+function notInStock(serial: string, status: TokenStatus, meanwhile = false): Refusal | null {
+  switch (status) {
+    case 'in-stock':
+      return null;
+    case 'assigned':
+      return meanwhile
+        ? new Refusal('already-assigned', `token ${serial} was just handed out at another desk; take another token from the box`)
+        : new Refusal('already-assigned', `token ${serial} was already handed out; take another token from the box`);
+    case 'exported':
+    case 'uploaded':
+      return new Refusal('already-assigned', `token ${serial} was handed out and exported; take another token from the box`);
+    case 'revoked':
+      return new Refusal('revoked', `token ${serial} was taken out of service; put it aside and take another token`);
+  }
 }
 
 export function defaultDisplayName(token: Pick<TokenView, 'manufacturer' | 'model'>): string {
@@ -102,15 +120,28 @@ export function checkDisplayName(name: string): string {
   return trimmed;
 }
 
-/** Step 4: verify the code and, when it is good, record the assignment in one transaction. */
+/** Wrong codes this token may still take before it locks (0 while it is locked). */
+export function triesLeft(inventory: Inventory, rawSerial: string, now = Date.now()): number {
+  const token = findToken(inventory, normaliseSerial(rawSerial));
+  if (!token) return inventory.settings.maxFailedAttempts;
+  if (token.lockedUntilMs !== null && token.lockedUntilMs > now) return 0;
+  return Math.max(0, inventory.settings.maxFailedAttempts - token.failedAttempts);
+}
+
+/**
+ * Step 4: verify the code and, when it is good, record the assignment in one transaction.
+ *
+ * The code is checked before the write lock is taken, so the lock is held only for the writes;
+ * what another desk may have changed meanwhile is read again under the lock: the token's status
+ * and lock, the step last accepted, the UPN's live tokens.
+ */
 export function handOut(inventory: Inventory, request: HandOutRequest): HandOutResult {
   authorise(request.actor, 'hand-out');
   const now = request.now ?? Date.now();
   const { upn } = checkEmployee(inventory, request.upn);
   const token = checkTokenForHandOut(inventory, request.serial, now);
   const displayName = checkDisplayName(request.displayName ?? defaultDisplayName(token));
-  const { settings, sqlite, deskId } = inventory;
-  const audit = inventory.store.audit;
+  const { settings, deskId, store } = inventory;
   const at = new Date(now).toISOString();
 
   const outcome = verifyTotp({
@@ -120,37 +151,33 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
     lastAcceptedStep: token.lastAcceptedStep,
     window: settings.acceptWindowSteps,
   });
+  request.faults?.at('verified');
 
   switch (outcome.kind) {
     case 'accepted': {
-      const assignmentId = sqlite.transaction((): number => {
-        // Another desk process may have taken the token since we looked: re-check under the lock.
-        const current = sqlite.prepare('SELECT status, last_accepted_step AS last FROM tokens WHERE id = ?').get(token.id) as {
-          status: string;
-          last: number | null;
-        };
-        if (current.status !== 'in-stock') throw new Refusal('already-assigned', `token ${token.serial} was just handed out at another desk`);
-        if (current.last !== null && outcome.step <= current.last) {
+      const assignmentId = store.write((): number => {
+        const current = store.tokens.verificationState(token.id);
+        if (!current) throw new Error(`token #${token.id} vanished`);
+        const unavailable = notInStock(token.serial, current.status, true);
+        if (unavailable) throw unavailable;
+        if (current.lockedUntilMs !== null && current.lockedUntilMs > now) throw lockedRefusal(token.serial, current.lockedUntilMs, now);
+        if (current.lastAcceptedStep !== null && outcome.step <= current.lastAcceptedStep) {
           throw new Refusal('code-replayed', 'that code was just used; wait for the next code');
         }
-        if (liveTokenCountOf(inventory, upn) >= MAX_TOKENS_PER_USER) {
+        if (store.assignments.liveCountOf(upn) >= MAX_TOKENS_PER_USER) {
           throw new Refusal('upn-full', `${upn} reached Entra's limit of ${MAX_TOKENS_PER_USER} tokens meanwhile`);
         }
-        sqlite
-          .prepare(
-            `UPDATE tokens SET status = 'assigned', last_accepted_step = ?, failed_attempts = 0, locked_until_ms = NULL, drift_steps = ?
-             WHERE id = ?`,
-          )
-          .run(outcome.step, outcome.offsetSteps, token.id);
-        const id = Number(
-          sqlite
-            .prepare(
-              `INSERT INTO assignments (token_id, upn, display_name, verified_at, offset_steps, assigned_by, desk_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(token.id, upn, displayName, at, outcome.offsetSteps, request.actor.name, deskId).lastInsertRowid,
-        );
-        audit.append({
+        store.tokens.markHandedOut(token.id, { step: outcome.step, driftSteps: outcome.offsetSteps });
+        const id = store.assignments.record({
+          tokenId: token.id,
+          upn,
+          displayName,
+          verifiedAt: at,
+          offsetSteps: outcome.offsetSteps,
+          assignedBy: request.actor.name,
+          deskId,
+        });
+        store.audit.append({
           actor: request.actor.name,
           deskId,
           action: 'hand-out',
@@ -158,7 +185,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
           subject: { serial: token.serial, upn, name: displayName, offsetSteps: outcome.offsetSteps },
         });
         return id;
-      }).immediate();
+      });
       return { ok: true, assignmentId, serial: token.serial, upn, displayName, offsetSteps: outcome.offsetSteps, period: token.period, verifiedAt: at };
     }
 
@@ -167,7 +194,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
       return { ok: false, outcome: 'malformed', message: `${outcome.reason}; type the ${token.digits} digits the token shows` };
 
     case 'replayed':
-      recordRefusedCode(inventory, audit, request.actor, token, at, 'replayed', outcome.offsetSteps);
+      recordRefusedCode(inventory, request.actor, token, at, 'replayed', outcome.offsetSteps);
       return {
         ok: false,
         outcome: 'replayed',
@@ -176,7 +203,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
 
     case 'out-of-window':
       // The code proves the token is this one, so it is no guess; but its clock is off.
-      recordRefusedCode(inventory, audit, request.actor, token, at, 'out-of-window', outcome.offsetSteps);
+      recordRefusedCode(inventory, request.actor, token, at, 'out-of-window', outcome.offsetSteps);
       return {
         ok: false,
         outcome: 'out-of-window',
@@ -185,7 +212,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
       };
 
     case 'wrong': {
-      const { attemptsLeft, lockedUntilMs } = recordWrongCode(inventory, audit, request.actor, token, now, at);
+      const { attemptsLeft, lockedUntilMs } = recordWrongCode(inventory, request.actor, token, now, at);
       if (lockedUntilMs !== null) {
         return {
           ok: false,
@@ -205,53 +232,36 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
   }
 }
 
-function recordWrongCode(
-  inventory: Inventory,
-  audit: Inventory['store']['audit'],
-  actor: Actor,
-  token: TokenView,
-  now: number,
-  at: string,
-): { attemptsLeft: number; lockedUntilMs: number | null } {
-  const { sqlite, settings, deskId } = inventory;
-  return sqlite.transaction(() => {
-    const row = sqlite.prepare('SELECT failed_attempts AS n FROM tokens WHERE id = ?').get(token.id) as { n: number };
-    const attempts = row.n + 1;
+/**
+ * Checks the lock, counts the wrong code and locks at the limit in one immediate transaction, the
+ * count read inside it: two desks guessing at once cannot both see four failures and stay under
+ * the limit. A guess that lands on a token another desk just locked is refused, not counted, and
+ * never clears or shortens that lock.
+ */
+function recordWrongCode(inventory: Inventory, actor: Actor, token: TokenView, now: number, at: string): { attemptsLeft: number; lockedUntilMs: number | null } {
+  const { store, settings, deskId } = inventory;
+  return store.write(() => {
+    const current = store.tokens.verificationState(token.id);
+    if (!current) throw new Error(`token #${token.id} vanished`);
+    if (current.lockedUntilMs !== null && current.lockedUntilMs > now) throw lockedRefusal(token.serial, current.lockedUntilMs, now);
+    const attempts = current.failedAttempts + 1;
     const locks = attempts >= settings.maxFailedAttempts;
     const lockedUntilMs = locks ? now + settings.lockoutMinutes * 60_000 : null;
-    // A lock starts a fresh count for when it ends.
-    sqlite
-      .prepare('UPDATE tokens SET failed_attempts = ?, locked_until_ms = COALESCE(?, locked_until_ms) WHERE id = ?')
-      .run(locks ? 0 : attempts, lockedUntilMs, token.id);
-    audit.append({ actor: actor.name, deskId, action: 'wrong-code', at, subject: { serial: token.serial, attempt: attempts } });
+    if (lockedUntilMs !== null) store.tokens.lock(token.id, lockedUntilMs);
+    else store.tokens.countWrongCode(token.id, attempts);
+    store.audit.append({ actor: actor.name, deskId, action: 'wrong-code', at, subject: { serial: token.serial, attempt: attempts } });
     if (locks) {
-      audit.append({
-        actor: actor.name,
-        deskId,
-        action: 'token-locked',
-        at,
-        subject: { serial: token.serial, minutes: settings.lockoutMinutes },
-      });
+      store.audit.append({ actor: actor.name, deskId, action: 'token-locked', at, subject: { serial: token.serial, minutes: settings.lockoutMinutes } });
     }
     return { attemptsLeft: Math.max(0, settings.maxFailedAttempts - attempts), lockedUntilMs };
-  }).immediate();
+  });
 }
 
-function recordRefusedCode(
-  inventory: Inventory,
-  audit: Inventory['store']['audit'],
-  actor: Actor,
-  token: TokenView,
-  at: string,
-  outcome: 'replayed' | 'out-of-window',
-  offsetSteps: number,
-): void {
-  const { sqlite, deskId } = inventory;
-  sqlite
-    .transaction(() => {
-      audit.append({ actor: actor.name, deskId, action: `code-${outcome}`, at, subject: { serial: token.serial, offsetSteps } });
-    })
-    .immediate();
+function recordRefusedCode(inventory: Inventory, actor: Actor, token: TokenView, at: string, outcome: 'replayed' | 'out-of-window', offsetSteps: number): void {
+  const { store, deskId } = inventory;
+  store.write(() => {
+    store.audit.append({ actor: actor.name, deskId, action: `code-${outcome}`, at, subject: { serial: token.serial, offsetSteps } });
+  });
 }
 
 function lockedRefusal(serial: string, lockedUntilMs: number, now: number): Refusal {

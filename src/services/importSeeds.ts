@@ -187,13 +187,11 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
     preassigned: 0,
   };
 
-  const previous = inventory.sqlite.prepare('SELECT id, imported_at AS at FROM imports WHERE sha256 = ?').get(sha256) as
-    | { id: number; at: string }
-    | undefined;
+  const previous = inventory.store.imports.bySha256(sha256);
   if (previous) {
     report.alreadyImported = true;
     report.importId = previous.id;
-    report.refusal = `${fileName}: this file was already imported (import #${previous.id} at ${previous.at}); nothing changed`;
+    report.refusal = `${fileName}: this file was already imported (import #${previous.id} at ${previous.importedAt}); nothing changed`;
     return report;
   }
 
@@ -284,22 +282,21 @@ function chooseFormat(request: ImportRequest, head: Uint8Array): SeedFormat {
 
 /** Splits records into new ones and ones already stored; fills report.alreadyPresent and conflicts. */
 function compareWithInventory(inventory: Inventory, records: SeedRecord[], report: ImportReport): SeedRecord[] {
-  const { count } = inventory.sqlite.prepare('SELECT count(*) AS count FROM tokens').get() as { count: number };
-  if (count === 0) return records;
-  const lookup = inventory.sqlite.prepare('SELECT sealed_secret AS sealed FROM tokens WHERE serial = ?');
+  const stored = inventory.store.tokens;
+  if (!stored.any()) return records;
   const fresh: SeedRecord[] = [];
   for (const record of records) {
-    const row = lookup.get(record.serial) as { sealed: Buffer | null } | undefined;
-    if (!row) {
+    const sealed = stored.sealedSeedBySerial(record.serial);
+    if (sealed === undefined) {
       fresh.push(record);
       continue;
     }
-    if (row.sealed === null) {
+    if (sealed === null) {
       report.conflicts.push({ serial: record.serial, where: record.where, reason: 'already in the inventory, its seed purged after upload' });
       continue;
     }
-    const stored = inventory.vault.open(record.serial, row.sealed);
-    const same = stored.byteLength === record.secret.byteLength && timingSafeEqual(stored, record.secret);
+    const seed = inventory.vault.open(record.serial, sealed);
+    const same = seed.byteLength === record.secret.byteLength && timingSafeEqual(seed, record.secret);
     if (same) report.alreadyPresent++;
     else report.conflicts.push({ serial: record.serial, where: record.where, reason: 'already in the inventory with a different secret' });
   }
@@ -324,54 +321,30 @@ function commitImport(
   records: SeedRecord[],
   sealedInBackground?: Map<SeedRecord, Buffer>,
 ): number {
-  const { sqlite, vault, deskId } = inventory;
-  const insertImport = sqlite.prepare(
-    `INSERT INTO imports (file_name, file_size, sha256, format, added, already_present, rejected, skipped, imported_at, imported_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertToken = sqlite.prepare(
-    `INSERT INTO tokens (serial, sealed_secret, algorithm, digits, period, manufacturer, model, drift_steps, preassigned_upn, import_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const { store, vault, deskId } = inventory;
   // Seal outside the transaction: the write lock is then held only for the inserts.
   const sealed = records.map((r) => sealedInBackground?.get(r) ?? vault.seal(r.serial, r.secret));
-  const audit = inventory.store.audit;
   const now = new Date().toISOString();
-  const commit = sqlite.transaction((): number => {
+  // The import record and the audit entry say the same: what the file held and what was done with it.
+  const file = { file: report.fileName, sha256: report.sha256, format: report.format };
+  const counts = { added: report.added, alreadyPresent: report.alreadyPresent, rejected: report.rejects.length, skipped: report.skipped.length };
+  return store.write((): number => {
     assertKeyCurrent(inventory); // sealed with the key this inventory opened with: refuse if it was rotated since
-    const importId = Number(
-      insertImport.run(
-        report.fileName,
-        report.size,
-        report.sha256,
-        report.format,
-        report.added,
-        report.alreadyPresent,
-        report.rejects.length,
-        report.skipped.length,
-        now,
-        request.actor.name,
-      ).lastInsertRowid,
-    );
+    const importId = store.imports.record({
+      fileName: file.file,
+      fileSize: report.size,
+      sha256: file.sha256,
+      format: file.format,
+      ...counts,
+      importedAt: now,
+      importedBy: request.actor.name,
+    });
     records.forEach((r, i) => {
-      insertToken.run(r.serial, sealed[i]!, r.algorithm, r.digits, r.period, r.manufacturer, r.model, r.driftSteps ?? 0, r.upn ?? null, importId);
+      const { serial, algorithm, digits, period, manufacturer, model } = r;
+      const sealedSecret = sealed[i]!;
+      store.imports.addToken({ serial, sealedSecret, algorithm, digits, period, manufacturer, model, driftSteps: r.driftSteps ?? 0, preassignedUpn: r.upn ?? null, importId });
     });
-    audit.append({
-      actor: request.actor.name,
-      deskId,
-      action: 'import',
-      at: now,
-      subject: {
-        file: report.fileName,
-        sha256: report.sha256,
-        format: report.format,
-        added: report.added,
-        alreadyPresent: report.alreadyPresent,
-        rejected: report.rejects.length,
-        skipped: report.skipped.length,
-      },
-    });
+    store.audit.append({ actor: request.actor.name, deskId, action: 'import', at: now, subject: { ...file, ...counts } });
     return importId;
   });
-  return commit.immediate();
 }

@@ -11,7 +11,7 @@ import { describeOffset, humanDuration, signInToleranceSeconds, signInToleranceS
 import { maskUpn, normaliseSerial, serialProblem } from '../core/identity.js';
 import { normaliseCode, verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
-import { findToken, openSeed } from '../store/tokenRepo.js';
+import { findToken, openSeed } from './tokens.js';
 
 export type SelfCheckResult =
   | { outcome: 'works'; maskedUpn: string; offsetSteps: number; message: string }
@@ -44,8 +44,7 @@ export function selfCheck(
 ): SelfCheckResult {
   const now = request.now ?? Date.now();
   const limits = request.limits ?? SELF_CHECK_LIMITS;
-  const { sqlite, deskId } = inventory;
-  const deskScope = `desk:${deskId}`;
+  const deskScope = `desk:${inventory.deskId}`;
 
   const serial = normaliseSerial(request.serial);
   const serialIssue = serialProblem(serial);
@@ -88,7 +87,7 @@ export function selfCheck(
   }
 
   const counted = [deskScope, tokenScope];
-  const upn = liveUpnOf(inventory, token.id);
+  const upn = inventory.store.assignments.liveUpnOfToken(token.id);
   if (!['assigned', 'exported', 'uploaded'].includes(token.status) || upn === null) {
     return finish(inventory, now, { serial: token.serial, counted }, {
       outcome: 'not-handed-out',
@@ -145,21 +144,11 @@ export function selfCheck(
   }
 }
 
-function liveUpnOf(inventory: Inventory, tokenId: number): string | null {
-  const row = inventory.sqlite.prepare('SELECT upn FROM assignments WHERE token_id = ? AND undone_at IS NULL').get(tokenId) as
-    | { upn: string }
-    | undefined;
-  return row?.upn ?? null;
-}
-
 /** Null when another check is allowed; else milliseconds until the oldest counted check leaves the window. */
 function limitReached(inventory: Inventory, scope: string, limit: number, windowMs: number, now: number): number | null {
-  const since = now - windowMs;
-  const row = inventory.sqlite
-    .prepare('SELECT count(*) AS n, min(at_ms) AS oldest FROM self_check_attempts WHERE scope = ? AND at_ms > ? AND at_ms <= ?')
-    .get(scope, since, now) as { n: number; oldest: number | null };
-  if (row.n < limit || row.oldest === null) return null;
-  return Math.max(1000, row.oldest + windowMs - now);
+  const { n, oldestMs } = inventory.store.selfChecks.recent(scope, now - windowMs, now);
+  if (n < limit || oldestMs === null) return null;
+  return Math.max(1000, oldestMs + windowMs - now);
 }
 
 /** Counts the check, moves the token's last accepted step on when a code was accepted, audits: one transaction. */
@@ -169,30 +158,24 @@ function finish(
   record: { serial: string | null; counted: string[]; acceptStep?: { tokenId: number; step: number } },
   result: SelfCheckResult,
 ): SelfCheckResult {
-  const { sqlite, deskId } = inventory;
+  const { store, deskId } = inventory;
   let outcome = result;
-  sqlite
-    .transaction(() => {
-      const insert = sqlite.prepare('INSERT INTO self_check_attempts (scope, at_ms) VALUES (?, ?)');
-      for (const scope of record.counted) insert.run(scope, now);
-      // Old attempts are no use to any limit: keep the table small.
-      sqlite.prepare('DELETE FROM self_check_attempts WHERE at_ms < ?').run(now - 24 * 60 * 60_000);
-      if (record.acceptStep) {
-        const moved = sqlite
-          .prepare('UPDATE tokens SET last_accepted_step = ? WHERE id = ? AND (last_accepted_step IS NULL OR last_accepted_step < ?)')
-          .run(record.acceptStep.step, record.acceptStep.tokenId, record.acceptStep.step);
-        // Another check or hand-out used this code a moment ago.
-        if (moved.changes === 0) outcome = { outcome: 'replayed', message: 'that code was already used; press the button for a new code and type that one' };
-      }
-      inventory.store.audit.append({
-        actor: SELF_CHECK_ACTOR,
-        deskId,
-        action: 'self-check',
-        at: new Date(now).toISOString(),
-        subject: { serial: record.serial ?? '(unknown)', outcome: outcome.outcome },
-      });
-    })
-    .immediate();
+  store.write(() => {
+    for (const scope of record.counted) store.selfChecks.count(scope, now);
+    // Old attempts are no use to any limit: keep the table small.
+    store.selfChecks.forgetBefore(now - 24 * 60 * 60_000);
+    // Another check or hand-out used this code a moment ago.
+    if (record.acceptStep && !store.tokens.acceptStep(record.acceptStep.tokenId, record.acceptStep.step)) {
+      outcome = { outcome: 'replayed', message: 'that code was already used; press the button for a new code and type that one' };
+    }
+    store.audit.append({
+      actor: SELF_CHECK_ACTOR,
+      deskId,
+      action: 'self-check',
+      at: new Date(now).toISOString(),
+      subject: { serial: record.serial ?? '(unknown)', outcome: outcome.outcome },
+    });
+  });
   return outcome;
 }
 

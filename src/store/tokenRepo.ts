@@ -1,77 +1,176 @@
 /**
- * Reading tokens and assignments: the rows screens and commands show. Never returns a secret;
- * `openSeed` is the one way to get one, for the verifier and the exporters.
+ * The tokens table: lookups, counts, sealed seeds and the verification state (last accepted step,
+ * wrong-code count, lock). Never returns a secret in a view; `sealedSeedOf` hands the sealed bytes
+ * to services/tokens.ts, which opens them with the inventory's vault. The statements a hand-out or
+ * a self-check runs are prepared once, when the repository is built.
  */
-import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
 import { Refusal } from '../core/errors.js';
-import type { HashAlgorithm } from '../core/algorithms.js';
-import type { Inventory } from './db.js';
 import type { Db } from './connection.js';
-import { assignments, tokens, type TokenStatus } from './schema.js';
+import { tokens, type TokenStatus } from './schema.js';
+import type { AssignmentRepo, AssignmentView } from './assignmentRepo.js';
 
-export interface TokenView {
-  id: number;
-  serial: string;
-  algorithm: HashAlgorithm;
-  digits: number;
-  period: number;
-  manufacturer: string;
-  model: string;
-  status: TokenStatus;
-  failedAttempts: number;
-  lockedUntilMs: number | null;
-  driftSteps: number;
-  lastAcceptedStep: number | null;
-  preassignedUpn: string | null;
-  seedPurged: boolean;
-  importId: number;
+/** A token as screens and commands see it: every column but the sealed seed. */
+export type TokenView = Omit<typeof tokens.$inferSelect, 'sealedSecret' | 'secretPurgedAt'> & { seedPurged: boolean };
+
+/** What the hand-out re-checks under the write lock. */
+export type VerificationState = Pick<typeof tokens.$inferSelect, 'status' | 'lastAcceptedStep' | 'failedAttempts' | 'lockedUntilMs'>;
+
+const { sealedSecret, secretPurgedAt: _purgedAt, ...shownColumns } = getTableColumns(tokens);
+/** A placeholder inside set(): Drizzle's update types take a value or SQL there, not a bare placeholder. */
+const slot = (name: string) => sql`${sql.placeholder(name)}`;
+
+const viewColumns = { ...shownColumns, seedPurged: isNull(sealedSecret).mapWith((v) => v === 1) };
+
+export class TokenRepo {
+  readonly #bySerial;
+  readonly #sealedById;
+  readonly #sealedBySerial;
+  readonly #verificationState;
+  readonly #markHandedOut;
+  readonly #countWrongCode;
+  readonly #lock;
+  readonly #acceptStep;
+  readonly #returnToStock;
+  readonly #countInStock;
+  readonly #any;
+
+  constructor(private readonly db: Db) {
+    const id = sql.placeholder('id');
+    const serial = sql.placeholder('serial');
+    this.#bySerial = db.select(viewColumns).from(tokens).where(eq(tokens.serial, serial)).prepare();
+    this.#sealedById = db.select({ serial: tokens.serial, sealed: tokens.sealedSecret }).from(tokens).where(eq(tokens.id, id)).prepare();
+    this.#sealedBySerial = db.select({ sealed: tokens.sealedSecret }).from(tokens).where(eq(tokens.serial, serial)).prepare();
+    this.#verificationState = db
+      .select({ status: tokens.status, lastAcceptedStep: tokens.lastAcceptedStep, failedAttempts: tokens.failedAttempts, lockedUntilMs: tokens.lockedUntilMs })
+      .from(tokens)
+      .where(eq(tokens.id, id))
+      .prepare();
+    this.#markHandedOut = db
+      .update(tokens)
+      .set({ status: 'assigned', lastAcceptedStep: slot('step'), failedAttempts: 0, lockedUntilMs: null, driftSteps: slot('driftSteps') })
+      .where(eq(tokens.id, id))
+      .prepare();
+    this.#countWrongCode = db.update(tokens).set({ failedAttempts: slot('failedAttempts') }).where(eq(tokens.id, id)).prepare();
+    // A lock starts a fresh count for when it ends.
+    this.#lock = db.update(tokens).set({ failedAttempts: 0, lockedUntilMs: slot('until') }).where(eq(tokens.id, id)).prepare();
+    const step = sql.placeholder('step');
+    this.#acceptStep = db
+      .update(tokens)
+      .set({ lastAcceptedStep: slot('step') })
+      .where(and(eq(tokens.id, id), or(isNull(tokens.lastAcceptedStep), lt(tokens.lastAcceptedStep, step))))
+      .prepare();
+    // last_accepted_step stays: the code that verified an undone hand-out stays used.
+    this.#returnToStock = db.update(tokens).set({ status: 'in-stock', failedAttempts: 0, lockedUntilMs: null }).where(eq(tokens.id, id)).prepare();
+    this.#countInStock = db.select({ n: count() }).from(tokens).where(eq(tokens.status, 'in-stock')).prepare();
+    this.#any = db.select({ id: tokens.id }).from(tokens).limit(1).prepare();
+  }
+
+  bySerial(serial: string): TokenView | undefined {
+    return this.#bySerial.get({ serial });
+  }
+
+  list(filter: { status?: TokenStatus; limit?: number } = {}): TokenView[] {
+    const query = this.db
+      .select(viewColumns)
+      .from(tokens)
+      .where(filter.status ? eq(tokens.status, filter.status) : undefined)
+      .orderBy(asc(tokens.serial));
+    return filter.limit ? query.limit(filter.limit).all() : query.all();
+  }
+
+  /** Whether any token was ever imported. */
+  any(): boolean {
+    return this.#any.get() !== undefined;
+  }
+
+  countInStock(): number {
+    return this.#countInStock.get()?.n ?? 0;
+  }
+
+  countByStatus(): Record<TokenStatus, number> {
+    const rows = this.db.select({ status: tokens.status, n: count() }).from(tokens).groupBy(tokens.status).all();
+    const counts: Record<TokenStatus, number> = { 'in-stock': 0, assigned: 0, exported: 0, uploaded: 0, revoked: 0 };
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
+  }
+
+  /** The sealed seed of a token (null once purged after upload), with the serial it is bound to. */
+  sealedSeedOf(tokenId: number): { serial: string; sealed: Buffer | null } | undefined {
+    return this.#sealedById.get({ id: tokenId });
+  }
+
+  /** The sealed seed stored under a serial: undefined when no such token, null when purged. */
+  sealedSeedBySerial(serial: string): Buffer | null | undefined {
+    return this.#sealedBySerial.get({ serial })?.sealed;
+  }
+
+  verificationState(tokenId: number): VerificationState | undefined {
+    return this.#verificationState.get({ id: tokenId });
+  }
+
+  /** A verified hand-out: assigned, the step used up, the measured drift kept, any count or lock cleared. */
+  markHandedOut(tokenId: number, accepted: { step: number; driftSteps: number }): void {
+    this.#markHandedOut.run({ id: tokenId, step: accepted.step, driftSteps: accepted.driftSteps });
+  }
+
+  /** Stores a wrong-code count; never touches the lock (a failure cannot clear one). */
+  countWrongCode(tokenId: number, failedAttempts: number): void {
+    this.#countWrongCode.run({ id: tokenId, failedAttempts });
+  }
+
+  lock(tokenId: number, lockedUntilMs: number): void {
+    this.#lock.run({ id: tokenId, until: lockedUntilMs });
+  }
+
+  /** Moves the last accepted step on to `step`; false when that step (or a later one) was already used. */
+  acceptStep(tokenId: number, step: number): boolean {
+    return this.#acceptStep.run({ id: tokenId, step }).changes > 0;
+  }
+
+  /** An undone hand-out: back in stock, count and lock cleared. */
+  returnToStock(tokenId: number): void {
+    this.#returnToStock.run({ id: tokenId });
+  }
 }
 
-const tokenColumns = {
-  id: tokens.id,
-  serial: tokens.serial,
-  algorithm: tokens.algorithm,
-  digits: tokens.digits,
-  period: tokens.period,
-  manufacturer: tokens.manufacturer,
-  model: tokens.model,
-  status: tokens.status,
-  failedAttempts: tokens.failedAttempts,
-  lockedUntilMs: tokens.lockedUntilMs,
-  driftSteps: tokens.driftSteps,
-  lastAcceptedStep: tokens.lastAcceptedStep,
-  preassignedUpn: tokens.preassignedUpn,
-  seedPurged: sql<number>`${tokens.sealedSecret} IS NULL`.mapWith((v) => v === 1),
-  importId: tokens.importId,
-};
+// ---- Until every caller moves to services/tokens.ts ------------------------------------------
+// These keep the old free functions working for files other people are rewriting right now (the
+// kiosk's HandOut screen, services/health.ts, tests). They take only what they use, so this file
+// depends on nothing above the store. Remove each once its callers import services/tokens.ts.
 
-export function findToken(inventory: Inventory, serial: string): TokenView | undefined {
-  return inventory.db.select(tokenColumns).from(tokens).where(eq(tokens.serial, serial)).get();
+interface WithRepos {
+  store: { tokens: TokenRepo; assignments: AssignmentRepo };
 }
 
-export function listTokens(inventory: Inventory, filter: { status?: TokenStatus; limit?: number } = {}): TokenView[] {
-  const query = inventory.db
-    .select(tokenColumns)
-    .from(tokens)
-    .where(filter.status ? eq(tokens.status, filter.status) : undefined)
-    .orderBy(asc(tokens.serial));
-  return filter.limit ? query.limit(filter.limit).all() : query.all();
+/** @deprecated use findToken from services/tokens.ts */
+export function findToken(inventory: WithRepos, serial: string): TokenView | undefined {
+  return inventory.store.tokens.bySerial(serial);
 }
 
-export function countTokensByStatus(inventory: Inventory): Record<TokenStatus, number> {
-  const rows = inventory.db.select({ status: tokens.status, n: count() }).from(tokens).groupBy(tokens.status).all();
-  const counts: Record<TokenStatus, number> = { 'in-stock': 0, assigned: 0, exported: 0, uploaded: 0, revoked: 0 };
-  for (const row of rows) counts[row.status] = row.n;
-  return counts;
+/** @deprecated use listTokens from services/tokens.ts */
+export function listTokens(inventory: WithRepos, filter: { status?: TokenStatus; limit?: number } = {}): TokenView[] {
+  return inventory.store.tokens.list(filter);
 }
 
-/** The secret of a token, decrypted; refused when it was purged after upload. */
-export function openSeed(inventory: Inventory, tokenId: number): Uint8Array {
-  const row = inventory.db
-    .select({ serial: tokens.serial, sealed: tokens.sealedSecret })
-    .from(tokens)
-    .where(eq(tokens.id, tokenId))
-    .get();
+/** @deprecated use countTokensByStatus from services/tokens.ts */
+export function countTokensByStatus(inventory: WithRepos): Record<TokenStatus, number> {
+  return inventory.store.tokens.countByStatus();
+}
+
+/** @deprecated use assignmentsOfToken from services/tokens.ts */
+export function assignmentsOfToken(inventory: WithRepos, tokenId: number): AssignmentView[] {
+  return inventory.store.assignments.ofToken(tokenId);
+}
+
+/** @deprecated use liveTokenCountOf from services/tokens.ts */
+export function liveTokenCountOf(inventory: WithRepos, upn: string): number {
+  return inventory.store.assignments.liveCountOf(upn);
+}
+
+/** @deprecated use openSeed from services/tokens.ts (this copy goes with its last caller) */
+export function openSeed(inventory: WithRepos & { vault: { open(serial: string, sealed: Uint8Array): Uint8Array } }, tokenId: number): Uint8Array {
+  const row = inventory.store.tokens.sealedSeedOf(tokenId);
   if (!row) throw new Error(`token #${tokenId} vanished`);
   if (row.sealed === null) {
     throw new Refusal('seed-purged', `the seed of token ${row.serial} was deleted after its batch was uploaded; it can no longer be checked here`);
@@ -79,55 +178,4 @@ export function openSeed(inventory: Inventory, tokenId: number): Uint8Array {
   return inventory.vault.open(row.serial, row.sealed);
 }
 
-export interface AssignmentView {
-  id: number;
-  serial: string;
-  upn: string;
-  displayName: string;
-  verifiedAt: string;
-  offsetSteps: number;
-  assignedBy: string;
-  deskId: string;
-  batchId: number | null;
-  undoneAt: string | null;
-  undoReason: string | null;
-}
-
-const assignmentColumns = {
-  id: assignments.id,
-  serial: tokens.serial,
-  upn: assignments.upn,
-  displayName: assignments.displayName,
-  verifiedAt: assignments.verifiedAt,
-  offsetSteps: assignments.offsetSteps,
-  assignedBy: assignments.assignedBy,
-  deskId: assignments.deskId,
-  batchId: assignments.batchId,
-  undoneAt: assignments.undoneAt,
-  undoReason: assignments.undoReason,
-};
-
-export function assignmentsOfToken(inventory: Inventory, tokenId: number): AssignmentView[] {
-  return inventory.db
-    .select(assignmentColumns)
-    .from(assignments)
-    .innerJoin(tokens, eq(tokens.id, assignments.tokenId))
-    .where(eq(assignments.tokenId, tokenId))
-    .orderBy(asc(assignments.id))
-    .all();
-}
-
-/** Live (not undone) assignments of a UPN: Entra allows at most five OATH tokens per user. */
-export function liveTokenCountOf(inventory: Inventory, upn: string): number {
-  const row = inventory.db
-    .select({ n: count() })
-    .from(assignments)
-    .where(and(eq(assignments.upn, upn), isNull(assignments.undoneAt)))
-    .get();
-  return row?.n ?? 0;
-}
-
-/** The tokens table: lookups, counts, verification state. Statements are prepared once, on first use. */
-export class TokenRepo {
-  constructor(private readonly db: Db) {}
-}
+export type { AssignmentView };

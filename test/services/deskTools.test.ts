@@ -8,7 +8,7 @@ import { exportBatch } from '../../src/services/exportBatch.js';
 import { handOut } from '../../src/services/handOut.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import type { Inventory } from '../../src/store/db.js';
-import { findToken } from '../../src/store/tokenRepo.js';
+import { findToken } from '../../src/services/tokens.js';
 import { ADMIN, STAFF, freshInventory, snapshot, writeTemp } from '../support/home.js';
 import { entraCsv, makeTokens, type TestToken } from '../support/seedFiles.js';
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/core/errors.js';
 import { codeAtStep, timeStep, type TotpToken } from '../../src/core/totp.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
-import { checkEmployee, checkTokenForHandOut, handOut } from '../../src/services/handOut.js';
-import { findToken } from '../../src/store/tokenRepo.js';
+import { checkEmployee, checkTokenForHandOut, handOut, triesLeft } from '../../src/services/handOut.js';
+import { findToken } from '../../src/services/tokens.js';
 import { ADMIN, STAFF, freshInventory, snapshot, writeTemp } from '../support/home.js';
 import { entraCsv, makeTokens, type TestToken } from '../support/seedFiles.js';
 
@@ -104,6 +104,20 @@ describe('handOut', () => {
     // After the lockout the right code works.
     const later = NOW + 5 * 60_000 + 1000;
     expect(attempt(codeFor(t, 0, later), later)).toMatchObject({ ok: true });
+  });
+
+  it('says how many tries a token has left, and none while it is locked', async () => {
+    const { inventory, tokens } = await stocked();
+    const t = tokens[0]!;
+    const attempt = () => handOut(inventory, { serial: t.serial, upn: 'a@example.com', code: wrongCode(t), actor: STAFF, now: NOW });
+    expect(triesLeft(inventory, t.serial, NOW)).toBe(5);
+    attempt();
+    attempt();
+    expect(triesLeft(inventory, ` ${t.serial} `, NOW)).toBe(3);
+    [1, 2, 3].forEach(attempt);
+    expect(triesLeft(inventory, t.serial, NOW)).toBe(0);
+    // The lock ends and the count starts afresh.
+    expect(triesLeft(inventory, t.serial, NOW + 5 * 60_000 + 1)).toBe(5);
   });
 
   it('does not count a malformed code', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/core/errors.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
-import { findToken, openSeed } from '../../src/store/tokenRepo.js';
+import { findToken, openSeed } from '../../src/services/tokens.js';
 import { ADMIN, STAFF, freshInventory, snapshot, writeTemp } from '../support/home.js';
 import { ENTRA_HEADER, entraCsv, makeTokens } from '../support/seedFiles.js';
 

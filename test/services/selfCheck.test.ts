@@ -5,7 +5,7 @@ import { handOut } from '../../src/services/handOut.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import { SELF_CHECK_LIMITS, selfCheck, type SelfCheckResult } from '../../src/services/selfCheck.js';
 import { openInventory, type Inventory } from '../../src/store/db.js';
-import { findToken } from '../../src/store/tokenRepo.js';
+import { findToken } from '../../src/services/tokens.js';
 import { ADMIN, STAFF, freshInventory, writeTemp } from '../support/home.js';
 import { entraCsv, makeTokens, type TestToken } from '../support/seedFiles.js';
 
