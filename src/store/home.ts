@@ -17,6 +17,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync }
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../core/errors.js';
+import { TEMP_PREFIX } from './atomicFile.js';
 
 export interface HomePaths {
   dir: string;
@@ -98,8 +99,10 @@ export function ensureHomeDir(paths: HomePaths): void {
 }
 
 /**
- * Makes the home 0700 and every file in it (and in exports/) 0600, as `init` creates them. Returns
- * one note per thing it had to tighten (empty when all was well), for the caller to show. A file
+ * Makes the home 0700 and every file of tokendesk's in it (and everything in exports/) 0600, as
+ * `init` creates them. Only the files tokendesk keeps there are touched: a home made in a folder
+ * that holds other things (`init --home ~/desk` where ~/desk had files) leaves those alone. Returns
+ * one note listing what it had to tighten (empty when all was well), for the caller to show. A file
  * it may not change (another user's) is refused: the home stays readable by others until its owner
  * fixes it.
  */
@@ -107,8 +110,12 @@ export function secureHome(paths: HomePaths): string[] {
   if (process.platform === 'win32' || !existsSync(paths.dir)) return [];
   const loose: string[] = [];
   const tighten = (path: string, wanted: number): void => {
-    const stat = statSync(path);
-    const mode = stat.mode & 0o777;
+    let mode: number;
+    try {
+      mode = statSync(path).mode & 0o777;
+    } catch {
+      return; // not there (yet), or removed meanwhile (a temp file)
+    }
     if ((mode & ~wanted) === 0) return;
     try {
       chmodSync(path, mode & wanted);
@@ -121,22 +128,20 @@ export function secureHome(paths: HomePaths): string[] {
     loose.push(`${path} (was ${mode.toString(8)})`);
   };
   tighten(paths.dir, 0o700);
-  for (const dir of [paths.dir, paths.exports]) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      let isDir: boolean;
+  const ours = new Set(
+    [paths.database, `${paths.database}-wal`, `${paths.database}-shm`, `${paths.database}-journal`, paths.keyFile, paths.auditHead, paths.unlockFailures, paths.config].map(
+      (path) => path.slice(paths.dir.length + 1),
+    ),
+  );
+  for (const name of readdirSync(paths.dir)) {
+    if (ours.has(name) || name.startsWith(TEMP_PREFIX)) tighten(join(paths.dir, name), 0o600);
+  }
+  if (existsSync(paths.exports)) {
+    tighten(paths.exports, 0o700);
+    for (const name of readdirSync(paths.exports)) {
+      const path = join(paths.exports, name);
       try {
-        isDir = statSync(path).isDirectory();
-      } catch {
-        continue; // removed meanwhile (a temp file)
-      }
-      if (isDir) {
-        if (path === paths.exports) tighten(path, 0o700);
-        continue;
-      }
-      try {
-        tighten(path, 0o600);
+        tighten(path, statSync(path).isDirectory() ? 0o700 : 0o600);
       } catch (error) {
         if (existsSync(path)) throw error;
       }
@@ -145,7 +150,7 @@ export function secureHome(paths: HomePaths): string[] {
   if (loose.length === 0) return [];
   const notes = [`the home ${paths.dir} was readable by other users; tightened to 0700/0600: ${loose.join(', ')}`];
   if (loose.some((entry) => entry.startsWith(`${paths.keyFile} `))) {
-    notes.push(`the key file was readable by other users: if anyone else may have copied it, run \`tokendesk key rotate\``);
+    notes.push('the key file was readable by other users: if anyone else may have copied it, run `tokendesk key rotate`');
   }
   return notes;
 }

@@ -42,13 +42,16 @@ describe.skipIf(process.platform === 'win32')('the home', () => {
     }
   });
 
-  it('is tightened when init creates it in an existing 0755 folder, with a note', () => {
+  it('is tightened when init creates it in an existing 0755 folder, with a note; files not its own are left alone', () => {
     const dir = join(tempDir(), 'shared');
     mkdirSync(dir, { mode: 0o755 });
     chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'notes.txt'), 'not ours', { mode: 0o644 });
+    chmodSync(join(dir, 'notes.txt'), 0o644);
     const result = initHome(dir);
     expect(modeOf(dir)).toBe(0o700);
     expect(result.notes.join('\n')).toMatch(/readable by other users; tightened to 0700\/0600: .*shared \(was 755\)/);
+    expect(modeOf(join(dir, 'notes.txt'))).toBe(0o644);
   });
 
   it('is tightened when it is opened looser, everything in it, saying what was fixed', () => {
