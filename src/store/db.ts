@@ -148,13 +148,14 @@ export function initHome(dir: string, options: InitOptions = {}): InitResult {
     applyMigrations(sqlite, db);
     const meta = new MetaRepo(db);
     const store = new Store(db, sqlite, { vault, watch: new KeyWatch(meta, paths, vault, () => wrapping), auditHeadFile: paths.auditHead });
+    // The head of the empty trail first: a home whose database committed always has one.
+    writeFirstHead(paths, vault);
     store.write(() => {
       meta.put('key_check', vault.keyCheck());
       meta.put('desk_id', deskId);
       meta.put('created_at', new Date().toISOString());
       startKeyedTrail(store, vault);
     });
-    writeFirstHead(paths, vault);
   } finally {
     sqlite.close();
   }
@@ -186,8 +187,9 @@ export interface OpenOptions {
  * Opens an existing home. A missing or wrong key file, or a passphrase-mode home opened without
  * its passphrase ('passphrase-needed'), is refused before anything is written (no migration, no
  * temp-file clean-up; only loose file modes are tightened first), so a mistake leaves the home as
- * it was. An older home's audit trail is keyed here, once, with an audit entry (auditKeying.ts). A key rotation cut short is
- * settled here: the key file keeps whichever data key the database's key check matches.
+ * it was. A key rotation cut short is settled here: the key file keeps whichever data key the
+ * database's key check matches. An older home's audit trail is keyed here, once, with an audit
+ * entry (auditKeying.ts).
  */
 export function openInventory(dir: string, options: OpenOptions = {}): Inventory {
   const paths = homePaths(dir);
@@ -300,16 +302,13 @@ function removeStaleKeyTemps(paths: HomePaths): void {
  * Inside a write transaction that stores sealed seeds: refuses if another process rotated the data
  * key since `generation` (the vault's, read before the seeds were sealed): they would otherwise be
  * stored under the old key. The watch takes the new key if it can, so running the command again
- * works; what was sealed under the old key is refused all the same.
+ * works; what was sealed under the old key is refused all the same. Callers that seal outside the
+ * transaction should pass the generation they read before sealing.
  */
 export function assertKeyCurrent(inventory: Pick<Inventory, 'keyWatch' | 'vault'>, generation?: number): void {
   const before = generation ?? inventory.vault.generation;
-  try {
-    if (inventory.keyWatch.ensureCurrent() === 'current' && inventory.vault.generation === before) return;
-  } catch (error) {
-    if (error instanceof Refusal) throw keyChanged();
-    throw error;
-  }
+  // Refuses by itself ('key-rotated': restart) when the new key cannot be taken.
+  if (inventory.keyWatch.ensureCurrent() === 'current' && inventory.vault.generation === before) return;
   throw keyChanged();
 }
 
