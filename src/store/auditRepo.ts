@@ -132,7 +132,7 @@ export class AuditRepo {
   /** Batches in the database whose `export` entry is not in the trail (deleted with it). */
   batchesWithoutExportEntry(): string[] {
     const entry = this.db
-      .select({ one: sql`1` })
+      .select({ one: sql`1` }) // NOT EXISTS needs no column
       .from(auditLog)
       // json_extract: the batch name sits inside the subject's JSON text.
       .where(and(eq(auditLog.action, 'export'), sql`json_extract(${auditLog.subject}, '$.batch') = ${batches.name}`));

@@ -29,6 +29,7 @@ export class MetaRepo {
     this.#put = db
       .insert(meta)
       .values({ key: sql.placeholder('key'), value: sql.placeholder('value') })
+      // excluded.value: SQLite's name for the value that conflicted (Drizzle has no column object for it).
       .onConflictDoUpdate({ target: meta.key, set: { value: sql`excluded.value` } })
       .prepare();
   }

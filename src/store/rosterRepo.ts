@@ -54,6 +54,7 @@ export class RosterRepo {
     this.#upsert = db
       .insert(rosterPeople)
       .values({ upn: p('upn'), displayName: p('displayName'), employeeId: p('employeeId'), badge: p('badge'), updatedAt: p('updatedAt') })
+      // excluded.*: SQLite's name for the row that conflicted (Drizzle has no column object for it).
       .onConflictDoUpdate({
         target: rosterPeople.upn,
         set: {
@@ -155,7 +156,7 @@ export class RosterRepo {
       // (Correlated, by the person index: a broad second word costs nothing extra, where a list of
       // everyone matching it would be built for every keystroke.)
       const narrowing = this.db
-        .select({ one: sql`1` })
+        .select({ one: sql`1` }) // EXISTS needs no column
         .from(other)
         .where(and(eq(other.personId, rosterWords.personId), gte(other.word, v(`lo${i}`) as string), lt(other.word, v(`hi${i}`) as string)));
       conditions.push(exists(narrowing));

@@ -27,6 +27,7 @@ export class SeedRepo {
       .prepare();
     this.#reseal = db
       .update(tokens)
+      // Wrapped: set()'s types take a Buffer for a blob column, not a placeholder (the bytes bind the same).
       .set({ sealedSecret: sql`${sql.placeholder('sealed')}` })
       .where(eq(tokens.id, sql.placeholder('id')))
       .prepare();

@@ -35,6 +35,7 @@ export class StaffRepo {
         lockouts: sql.placeholder('lockouts'),
         lockedUntilMs: sql.placeholder('lockedUntilMs'),
       })
+      // excluded.*: SQLite's name for the row that conflicted (Drizzle has no column object for it).
       .onConflictDoUpdate({
         target: pinAttempts.nameKey,
         set: { failedPins: sql`excluded.failed_pins`, lockouts: sql`excluded.lockouts`, lockedUntilMs: sql`excluded.locked_until_ms` },
