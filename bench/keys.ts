@@ -5,6 +5,8 @@
  *   2. `key rotate` of 100,000 seeds (every seed opened and sealed again in one transaction, the
  *      key file written twice) vs re-encrypting the same sealed bytes in memory (AES-256-GCM open +
  *      seal with node:crypto, no database), each in its own process so its peak memory is its own
+ *   3. a sign-in with a wrong PIN (the try counted under the write lock, the PIN checked, the audit
+ *      entry authenticated and the head file written) vs the one scrypt run it cannot do without
  *
  * The measured runs are this same file started again with `--child rotate|floor HOME`.
  */
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { rotateDataKey } from '../src/services/keys.js';
+import { addStaff, hashPin, pinMatches, signIn, unlockStaff } from '../src/services/staff.js';
 import { initHome, openInventory } from '../src/store/db.js';
 import { deriveKek, readKeyFile } from '../src/store/keyFile.js';
 import { homePaths } from '../src/store/home.js';
@@ -154,6 +157,34 @@ async function main(): Promise<void> {
     console.log(
       `${'peak memory of the rotation'.padEnd(34)} ${`${peak.toFixed(0)} MB`.padStart(14)}   floor ${`${floorPeak.toFixed(0)} MB`.padStart(14)}   (target < 200 MB) ${peak < 200 ? 'ok' : 'OVER TARGET'}`,
     );
+
+    // ---- 3: sign-in ------------------------------------------------------------------------------
+    const desk = join(work, 'desk');
+    initHome(desk, { deskId: 'bench' });
+    const inventory = openInventory(desk);
+    try {
+      const admin = { name: 'bench', role: 'admin' } as const;
+      addStaff(inventory, { name: 'anna', role: 'admin', pin: '90817263', actor: admin });
+      const stored = hashPin('90817263');
+      const signInMs: number[] = [];
+      const scryptOnlyMs: number[] = [];
+      for (let round = 0; round < Math.max(ROUNDS, 5); round++) {
+        let start = performance.now();
+        pinMatches('00000000', stored);
+        scryptOnlyMs.push(performance.now() - start);
+        start = performance.now();
+        try {
+          signIn(inventory, { name: 'anna', pin: '00000000' });
+        } catch {
+          // The wrong PIN is the point.
+        }
+        signInMs.push(performance.now() - start);
+        unlockStaff(inventory, { name: 'anna', actor: admin }); // never reach the lock
+      }
+      line('sign-in, wrong PIN', `${median(signInMs).toFixed(1)} ms`, `${median(scryptOnlyMs).toFixed(1)} ms`, median(signInMs) / median(scryptOnlyMs), 1.5);
+    } finally {
+      inventory.close();
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { Refusal } from '../core/errors.js';
-import { homePaths, resolveHomeDir } from '../services/home.js';
+import { homePaths, resolveHomeDir, secureHome } from '../services/home.js';
 import { inventoryHealth } from '../services/health.js';
 import { scannerDoctorReport } from './scanner.js';
-import { homeNeedsPassphrase, openHome, out, printJson, run, withHome, withJson, type CommonOptions } from './shared.js';
+import { auditSummary } from './audit.js';
+import { homeNeedsPassphrase, note, openHome, out, printJson, run, withHome, withJson, type CommonOptions } from './shared.js';
 
 interface Check {
   name: string;
@@ -14,10 +15,10 @@ interface Check {
 
 export function registerDoctor(program: Command): void {
   withJson(withHome(program.command('doctor')))
-    .description('check the database, the key, the scanner and the clock')
+    .description('check the database, the key, the audit trail (head file, triggers, batches), the scanner and the clock')
     .action(async (options: CommonOptions) => {
       await run(options, async () => {
-        const checks: Check[] = [await homeCheck(options), ...(await Promise.all([scannerCheck()])), clockCheck()];
+        const checks: Check[] = [...(await homeChecks(options)), ...(await Promise.all([scannerCheck()])), clockCheck()];
         if (options.json) printJson({ ok: checks.every((c) => c.ok), checks });
         else for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(9)} ${c.summary}`);
         return checks.every((c) => c.ok) ? 0 : 1;
@@ -25,32 +26,38 @@ export function registerDoctor(program: Command): void {
     });
 }
 
-async function homeCheck(options: CommonOptions): Promise<Check> {
+async function homeChecks(options: CommonOptions): Promise<Check[]> {
   const dir = resolveHomeDir(options.home);
   try {
+    for (const message of secureHome(dir)) note(message);
     if (homeNeedsPassphrase(dir) && options.passphraseFile === undefined && !process.stdin.isTTY) {
-      return {
-        name: 'database',
-        ok: true,
-        summary: `${homePaths(dir).database}: passphrase mode, not unlocked; add --passphrase-file FILE to check the database and the key`,
-      };
+      return [
+        {
+          name: 'database',
+          ok: true,
+          summary: `${homePaths(dir).database}: passphrase mode, not unlocked; add --passphrase-file FILE to check the database, the key and the audit trail`,
+        },
+      ];
     }
     const { inventory } = await openHome(options);
     try {
       const { counts, chain, integrity } = inventoryHealth(inventory);
-      const ok = chain.ok && integrity === 'ok';
-      return {
-        name: 'database',
-        ok,
-        summary:
-          `${inventory.paths.database}: desk ${inventory.deskId}, ${counts['in-stock']} in stock, ${counts.assigned} waiting for export; ` +
-          `key ok (${inventory.keyMode} mode); integrity ${integrity}; audit ${chain.ok ? `intact (${chain.rows} entries)` : `BROKEN at #${chain.firstBroken?.seq}`}`,
-      };
+      const [verdict, ...details] = auditSummary(chain);
+      return [
+        {
+          name: 'database',
+          ok: integrity === 'ok',
+          summary:
+            `${inventory.paths.database}: desk ${inventory.deskId}, ${counts['in-stock']} in stock, ${counts.assigned} waiting for export; ` +
+            `key ok (${inventory.keyMode} mode); integrity ${integrity}`,
+        },
+        { name: 'audit', ok: chain.ok, summary: [verdict, ...details].join(`\n${' '.repeat(16)}`) },
+      ];
     } finally {
       inventory.close();
     }
   } catch (error) {
-    if (error instanceof Refusal) return { name: 'database', ok: false, summary: error.message };
+    if (error instanceof Refusal) return [{ name: 'database', ok: false, summary: error.message }];
     throw error;
   }
 }

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { assertNoHome, homePaths, initHome, passphraseProblem, resolveHomeDir } from '../services/home.js';
 import { askNewSecret, readSecretFile, stdinIsTerminal } from './prompts.js';
-import { out, printJson, run, withHome, withJson } from './shared.js';
+import { note, out, printJson, run, withHome, withJson } from './shared.js';
 
 export function registerInit(program: Command): void {
   withJson(withHome(program.command('init')))
-    .description('create a home: the database, a 0600 key file and a desk id')
+    .description('create a home: the database, a 0600 key file and a desk id (an existing folder is made 0700)')
     .option('--desk <id>', 'this desk\'s id, shown in the kiosk and on every batch (default: the host name)')
     .option('--passphrase', 'wrap the data key with a passphrase (asked twice on a terminal, or read from --passphrase-file)')
     .action(async (options: { home?: string; json?: boolean; desk?: string; passphrase?: boolean; passphraseFile?: string }) => {
@@ -18,6 +18,7 @@ export function registerInit(program: Command): void {
           passphrase = await newPassphraseFromCommandLine(options.passphraseFile, '--passphrase-file');
         }
         const result = initHome(dir, { deskId: options.desk, passphrase });
+        for (const message of result.notes) note(message);
         if (options.json) {
           printJson({
             ok: true,

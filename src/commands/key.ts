@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { assertFileMode, assertPassphraseMode, changePassphrase, keyStatus, protectWithPassphrase, rotateDataKey } from '../services/keys.js';
-import { resolveHomeDir, type ScryptParams } from '../services/home.js';
+import { resolveHomeDir, secureHome, type ScryptParams } from '../services/home.js';
 import { newPassphraseFromCommandLine } from './init.js';
-import { asAdmin, out, printJson, run, withHome, withJson, withSignIn, type SignInOptions } from './shared.js';
+import { asAdmin, note, out, printJson, run, withHome, withJson, withSignIn, type SignInOptions } from './shared.js';
 
 type KeyOptions = SignInOptions & { newPassphraseFile?: string };
 
@@ -15,7 +15,9 @@ export function registerKey(program: Command): void {
     .description('how the data key is kept: key file or passphrase, scrypt cost, an unfinished rotation (unlocks nothing)')
     .action(async (options: KeyOptions) => {
       await run(options, () => {
-        const status = keyStatus(resolveHomeDir(options.home));
+        const dir = resolveHomeDir(options.home);
+        for (const message of secureHome(dir)) note(message);
+        const status = keyStatus(dir);
         if (options.json) return printJson({ ok: true, ...status });
         out(`Key file  ${status.keyFile}`);
         out(`  mode              ${status.mode === 'file' ? 'key file (the data key is in the file, mode 0600)' : `passphrase (${cost(status.scrypt!)})`}`);

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { Refusal, UsageError } from '../core/errors.js';
-import { homePaths, keyMode, openInventory, resolveHomeDir, unlockHome, type Inventory } from '../services/home.js';
+import { homePaths, keyMode, openInventory, resolveHomeDir, secureHome, unlockHome, type Inventory } from '../services/home.js';
 import type { Actor, Role } from '../services/actor.js';
 import { hasEnabledAdmin, signIn } from '../services/staff.js';
 import { askHidden, closeStdinLines, readSecretFile, readStdinLine, stdinIsTerminal } from './prompts.js';
@@ -124,21 +124,34 @@ export async function passphraseFromCommandLine(dir: string, options: CommonOpti
   );
 }
 
+/** Says on stderr what had to be fixed (permissions); stdout stays one document with --json. */
+export function note(message: string): void {
+  process.stderr.write(`tokendesk: note: ${message}\n`);
+}
+
 /** Opens the home of --home, unlocking it first in passphrase mode. */
 export async function openHome(options: CommonOptions): Promise<{ inventory: Inventory; unlockedByPassphrase: boolean }> {
   const dir = resolveHomeDir(options.home);
+  // Before anything reads the key file (it refuses to be read by others) or SQLite opens -wal/-shm.
+  for (const message of secureHome(dir)) note(message);
   if (!homeNeedsPassphrase(dir)) {
     if (options.passphraseFile !== undefined && existsSync(homePaths(dir).database)) {
-      process.stderr.write('tokendesk: note: this home has no passphrase (its key is in the key file); --passphrase-file was not needed\n');
+      note('this home has no passphrase (its key is in the key file); --passphrase-file was not needed');
     }
-    return { inventory: openInventory(dir), unlockedByPassphrase: false };
+    return { inventory: opened(openInventory(dir)), unlockedByPassphrase: false };
   }
   const passphrase = await passphraseFromCommandLine(dir, options);
   const key = await unlockHome(dir, passphrase, {
     actor: cliUserName(),
     onWait: (ms) => process.stderr.write(`tokendesk: waiting ${Math.ceil(ms / 1000)} s after earlier wrong passphrases...\n`),
   });
-  return { inventory: openInventory(dir, { key }), unlockedByPassphrase: true };
+  return { inventory: opened(openInventory(dir, { key })), unlockedByPassphrase: true };
+}
+
+/** Whatever opening still had to fix (secureHome above usually did it already). */
+function opened(inventory: Inventory): Inventory {
+  for (const message of inventory.notes) note(message);
+  return inventory;
 }
 
 async function whoActs(inventory: Inventory, options: SignInOptions, role: Role, unlockedByPassphrase: boolean, bootstrapNote: boolean): Promise<Actor> {
@@ -153,10 +166,7 @@ async function whoActs(inventory: Inventory, options: SignInOptions, role: Role,
   if (unlockedByPassphrase) return { name: `${cliUserName()} (passphrase)`, role: 'admin' };
   if (!hasEnabledAdmin(inventory)) {
     if (bootstrapNote) {
-      process.stderr.write(
-        `tokendesk: note: this home has no admin yet, so the command line acts as admin ${cliUserName()}; ` +
-          'create one with `tokendesk staff add NAME --role admin`\n',
-      );
+      note(`this home has no admin yet, so the command line acts as admin ${cliUserName()}; create one with \`tokendesk staff add NAME --role admin\``);
     }
     return { name: cliUserName(), role: 'admin' };
   }

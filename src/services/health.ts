@@ -1,12 +1,13 @@
-/** What `doctor` checks inside a home: counts, the audit chain, SQLite's own integrity check. */
+/** What `doctor` checks inside a home: counts, the audit trail, SQLite's own integrity check. */
 import type { Inventory } from '../store/db.js';
-import type { ChainReport } from '../store/auditLog.js';
 import { countTokensByStatus } from '../store/tokenRepo.js';
 import type { TokenStatus } from '../store/schema.js';
+import { verifyAudit, type AuditReport } from './auditTrail.js';
 
 export interface InventoryHealth {
   counts: Record<TokenStatus, number>;
-  chain: ChainReport;
+  /** The full audit check (chain, head file, manifests, triggers, batches): see auditTrail.ts. */
+  chain: AuditReport;
   /** SQLite's quick_check: "ok", or what it found. */
   integrity: string;
 }
@@ -14,7 +15,7 @@ export interface InventoryHealth {
 export function inventoryHealth(inventory: Inventory): InventoryHealth {
   return {
     counts: countTokensByStatus(inventory),
-    chain: inventory.store.audit.verify(),
-    integrity: String(inventory.sqlite.pragma('quick_check', { simple: true })),
+    chain: verifyAudit(inventory),
+    integrity: inventory.store.meta.integrity(),
   };
 }

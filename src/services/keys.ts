@@ -12,10 +12,15 @@
  * Killed before the commit, the database still uses the old key (the pending one is dropped at the
  * next open); killed after it, the database's key check matches the pending key and the next open
  * finishes step 3 (store/db.ts, settleKeyFile). Old and new are never mixed: it is one transaction.
+ *
+ * The audit trail across a rotation: the same transaction retires the old audit key into the
+ * sealed key record (so every old entry still verifies) and appends the `key-rotate` entry, the
+ * first authenticated under the new key. Nothing already written is touched: rotating gives
+ * nobody a way to rewrite history (see store/auditLog.ts).
  */
 import { existsSync } from 'node:fs';
 import { Refusal } from '../core/errors.js';
-import { keyChanged, keyMatching, readMeta, settleKeyFile, type Inventory } from '../store/db.js';
+import { keyChanged, keyMatching, settleKeyFile, type Inventory } from '../store/db.js';
 import {
   calibrateScrypt,
   deriveKek,
@@ -34,6 +39,8 @@ import {
   type KeyMode,
   type ScryptParams,
 } from '../store/keyFile.js';
+import { readAuditKeys, writeAuditKeys } from '../store/auditKeys.js';
+import { KEY_ROTATE_ACTION } from '../store/auditLog.js';
 import { readUnlockFailures } from '../store/unlock.js';
 import { homePaths } from '../store/home.js';
 import { SeedVault } from '../store/seedVault.js';
@@ -56,70 +63,75 @@ export function rotateDataKey(
   request: { actor: Actor; now?: number; onStep?: (step: RotationStep) => void },
 ): RotationReport {
   authorise(request.actor, 'manage-key');
-  const { sqlite, paths, deskId } = inventory;
+  const { store, paths, deskId } = inventory;
   const at = new Date(request.now ?? Date.now()).toISOString();
-  const oldVault = inventory.vault;
   const newKey = newDataKey();
   const newVault = new SeedVault(newKey);
-  const page = sqlite.prepare('SELECT id, serial, sealed_secret AS sealed FROM tokens WHERE id > ? AND sealed_secret IS NOT NULL ORDER BY id LIMIT ?');
-  const update = sqlite.prepare('UPDATE tokens SET sealed_secret = ? WHERE id = ?');
-  const putCheck = sqlite.prepare("UPDATE meta SET value = ? WHERE key = 'key_check'");
 
   let seeds = 0;
   let mode: KeyMode = inventory.keyMode;
-  sqlite.pragma('synchronous = FULL');
+  let restore: Uint8Array | null = null;
   try {
-    sqlite
-      .transaction(() => {
+    store.durably(() =>
+      store.write(() => {
         const { keyFile, inUse } = keyInUse(inventory);
         mode = keyFile.mode;
+        const record = readAuditKeys(store.meta, inventory.vault);
+        if (record.state !== 'ok') {
+          throw new Refusal(
+            'audit-unkeyed',
+            "the audit trail's key record is missing or damaged, so a rotation could not carry it over: run `tokendesk audit verify`. Nothing was changed",
+          );
+        }
         // Step 1: the key file holds both keys before the database uses the new one.
         writeKeyFile(paths, keyFileFor({ mode, wrapping: wrappingFor(inventory, keyFile) }, inUse, newKey));
         request.onStep?.('pending-written');
         // Step 2: every seed, page by page (the statement is not iterated while updating).
+        const oldVault = new SeedVault(inUse);
         let lastId = 0;
         for (;;) {
-          const rows = page.all(lastId, ROTATION_PAGE) as Array<{ id: number; serial: string; sealed: Buffer }>;
+          const rows = store.seeds.page(lastId, ROTATION_PAGE);
           if (rows.length === 0) break;
           for (const row of rows) {
             const secret = oldVault.open(row.serial, row.sealed);
-            update.run(newVault.seal(row.serial, secret), row.id);
+            store.seeds.reseal(row.id, newVault.seal(row.serial, secret));
             secret.fill(0);
           }
           seeds += rows.length;
           lastId = rows[rows.length - 1]!.id;
         }
-        putCheck.run(newVault.keyCheck());
-        inventory.store.audit.append({ actor: request.actor.name, deskId, action: 'key-rotate', at, subject: { tokens: seeds, mode } });
+        // The old epoch's audit key stays (sealed under the new key) so its entries still verify.
+        writeAuditKeys(store.meta, newVault, { ...record.record, retired: [...record.record.retired, oldVault.auditKey()] });
+        store.meta.put('key_check', newVault.keyCheck());
+        // From here this process holds the new key: the key-rotate entry is the new epoch's first.
+        restore = inUse;
+        inventory.vault.rekey(newKey);
+        store.audit.append({ actor: request.actor.name, deskId, action: KEY_ROTATE_ACTION, at, subject: { tokens: seeds, mode } });
         request.onStep?.('seeds-resealed');
-      })
-      .immediate();
+      }),
+    );
   } catch (error) {
+    if (restore) inventory.vault.rekey(restore);
     // The database kept the old key: drop the pending one (under the lock, as every key-file write).
     try {
-      settleKeyFile(sqlite, paths, inventory);
+      settleKeyFile(inventory.db, paths, inventory);
     } catch {
       // The next open settles it.
     }
     throw error;
-  } finally {
-    sqlite.pragma('synchronous = NORMAL');
   }
   request.onStep?.('committed');
-  inventory.vault = newVault;
 
   // Step 3: the new key alone. Under the lock: another command may have settled it already.
-  sqlite
-    .transaction(() => {
-      const keyFile = readKeyFile(paths);
-      const keys = keysOf(keyFile, inventory.wrapping);
-      if (keys?.pendingKey && sameKey(keys.pendingKey, newKey)) writeKeyFile(paths, finalisedKeyFile(keyFile));
-    })
-    .immediate();
+  store.write(() => {
+    const keyFile = readKeyFile(paths);
+    const keys = keysOf(keyFile, inventory.wrapping);
+    if (keys?.pendingKey && sameKey(keys.pendingKey, newKey)) writeKeyFile(paths, finalisedKeyFile(keyFile));
+  });
   newKey.fill(0);
   request.onStep?.('finalised');
   // Seeds sealed under the old key leave the write-ahead log now rather than at some later checkpoint.
-  sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  store.checkpoint();
   return { seeds, keyMode: mode };
 }
 
@@ -158,16 +170,14 @@ async function rewrap(
   const kdf = newKdf(request.scrypt ?? calibrateScrypt());
   // Half a second of scrypt, outside the write lock.
   const kek = await deriveKek(request.passphrase, kdf);
-  const { sqlite, paths, deskId } = inventory;
+  const { store, paths, deskId } = inventory;
   const at = new Date(request.now ?? Date.now()).toISOString();
-  sqlite
-    .transaction(() => {
-      const { keyFile, inUse } = keyInUse(inventory);
-      check(keyFile);
-      writeKeyFile(paths, passphraseKeyFile({ kek, kdf }, inUse));
-      inventory.store.audit.append({ actor: request.actor.name, deskId, action, at, subject: { N: kdf.N, r: kdf.r, p: kdf.p } });
-    })
-    .immediate();
+  store.write(() => {
+    const { keyFile, inUse } = keyInUse(inventory);
+    check(keyFile);
+    writeKeyFile(paths, passphraseKeyFile({ kek, kdf }, inUse));
+    store.audit.append({ actor: request.actor.name, deskId, action, at, subject: { N: kdf.N, r: kdf.r, p: kdf.p } });
+  });
   inventory.keyMode = 'passphrase';
   inventory.wrapping = { kek, kdf };
   return { scrypt: { N: kdf.N, r: kdf.r, p: kdf.p } };
@@ -175,9 +185,11 @@ async function rewrap(
 
 /** Under the write lock: the key file as it is now, and the data key the database uses (this inventory's). */
 function keyInUse(inventory: Inventory): { keyFile: KeyFile; inUse: Uint8Array } {
+  // Rotated by another process since this one opened the home? Follow it (or refuse) first.
+  inventory.keyWatch.ensureCurrent();
   const keyFile = readKeyFile(inventory.paths);
   const keys = keysOf(keyFile, inventory.wrapping);
-  const check = readMeta(inventory.sqlite, 'key_check');
+  const check = inventory.store.meta.keyCheck();
   if (!keys || check === undefined || !inventory.vault.matchesKeyCheck(check)) throw keyChanged();
   const inUse = keyMatching(check, keys);
   if (!inUse) throw keyChanged();

@@ -5,10 +5,18 @@
  * Sign-in never says whether a name exists: an unknown name costs the same scrypt work, gets the
  * same message, and locks after the same number of tries as a real one. Only the right PIN of a
  * disabled account learns that it is disabled.
+ *
+ * Wrong PINs are counted before they are checked (reserve, then check): under the write lock a try
+ * is refused if the name is locked, else counted, and the try that reaches MAX_FAILED_PINS sets
+ * the lock there and then. Only then is the PIN hashed (tens of ms, outside the lock). However many
+ * processes guess at once, at most MAX_FAILED_PINS PINs are checked per lock period, and a failure
+ * never clears a lock; a right PIN clears the count (and a lock its own try set). A process killed
+ * while checking leaves its try counted: a kill buys no free guess.
  */
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { Refusal } from '../core/errors.js';
 import type { Inventory } from '../store/db.js';
+import type { StaffRow } from '../store/staffRepo.js';
 import { authorise, type Actor, type Role } from './actor.js';
 
 export interface StaffView {
@@ -66,46 +74,20 @@ function decoy(): string {
 
 // ---- reading ------------------------------------------------------------------------------
 
-interface StaffRow {
-  id: number;
-  name: string;
-  nameKey: string;
-  role: Role;
-  pinHash: string;
-  createdAt: string;
-  disabledAt: string | null;
-}
-
 const nameKeyOf = (name: string): string => name.trim().toLowerCase();
 
-function findStaffRow(inventory: Inventory, name: string): StaffRow | undefined {
-  return inventory.sqlite
-    .prepare(
-      `SELECT id, name, name_key AS nameKey, role, pin_hash AS pinHash, created_at AS createdAt, disabled_at AS disabledAt
-         FROM staff WHERE name_key = ?`,
-    )
-    .get(nameKeyOf(name)) as StaffRow | undefined;
-}
-
 export function hasStaff(inventory: Inventory): boolean {
-  return inventory.sqlite.prepare('SELECT 1 FROM staff LIMIT 1').get() !== undefined;
+  return inventory.store.staff.hasAny();
 }
 
 /** While a home has no enabled admin, the command line may act as one (someone has to be first). */
 export function hasEnabledAdmin(inventory: Inventory): boolean {
-  return inventory.sqlite.prepare("SELECT 1 FROM staff WHERE role = 'admin' AND disabled_at IS NULL LIMIT 1").get() !== undefined;
+  return inventory.store.staff.enabledAdmins() > 0;
 }
 
 export function listStaff(inventory: Inventory, options: { now?: number } = {}): StaffView[] {
   const now = options.now ?? Date.now();
-  const rows = inventory.sqlite
-    .prepare(
-      `SELECT s.name, s.role, s.disabled_at AS disabledAt, s.created_at AS createdAt, g.locked_until_ms AS lockedUntilMs
-         FROM staff s LEFT JOIN pin_attempts g ON g.name_key = s.name_key
-        ORDER BY s.name_key`,
-    )
-    .all() as Array<{ name: string; role: Role; disabledAt: string | null; createdAt: string; lockedUntilMs: number | null }>;
-  return rows.map((r) => ({
+  return inventory.store.staff.list().map((r) => ({
     name: r.name,
     role: r.role,
     disabled: r.disabledAt !== null,
@@ -144,36 +126,27 @@ export function addStaff(inventory: Inventory, request: { name: string; role: Ro
   if (request.role !== 'staff' && request.role !== 'admin') throw new Refusal('bad-role', 'the role is staff or admin');
   const problem = pinProblem(request.pin);
   if (problem) throw new Refusal('bad-pin-format', `${problem}; nothing was changed`);
+  const { store, deskId } = inventory;
   // Checked again under the write lock below; this early check only saves a useless scrypt run.
-  if (hasStaff(inventory) || request.role !== 'admin') authorise(request.actor, 'manage-staff');
+  if (store.staff.hasAny() || request.role !== 'admin') authorise(request.actor, 'manage-staff');
   const pinHash = hashPin(request.pin);
-  const { sqlite, deskId } = inventory;
   const at = new Date(request.now ?? Date.now()).toISOString();
-  sqlite
-    .transaction(() => {
-      const bootstrap = !hasStaff(inventory) && request.role === 'admin';
-      if (!bootstrap) authorise(request.actor, 'manage-staff');
-      const existing = findStaffRow(inventory, name);
-      if (existing) {
-        throw new Refusal(
-          'staff-exists',
-          `there is already a staff member called ${existing.name}${existing.disabledAt ? ' (disabled: `tokendesk staff enable` brings them back)' : ''}; choose another name`,
-        );
-      }
-      sqlite
-        .prepare('INSERT INTO staff (name, name_key, role, pin_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(name, nameKeyOf(name), request.role, pinHash, at, request.actor.name);
-      // A fresh account starts with a clean slate, whatever was typed under its name before.
-      sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(nameKeyOf(name));
-      inventory.store.audit.append({
-        actor: request.actor.name,
-        deskId,
-        action: 'staff-add',
-        at,
-        subject: { staff: name, role: request.role, firstAdmin: bootstrap },
-      });
-    })
-    .immediate();
+  const nameKey = nameKeyOf(name);
+  store.write(() => {
+    const bootstrap = !store.staff.hasAny() && request.role === 'admin';
+    if (!bootstrap) authorise(request.actor, 'manage-staff');
+    const existing = store.staff.byNameKey(nameKey);
+    if (existing) {
+      throw new Refusal(
+        'staff-exists',
+        `there is already a staff member called ${existing.name}${existing.disabledAt ? ' (disabled: `tokendesk staff enable` brings them back)' : ''}; choose another name`,
+      );
+    }
+    store.staff.insert({ name, nameKey, role: request.role, pinHash, createdAt: at, createdBy: request.actor.name });
+    // A fresh account starts with a clean slate, whatever was typed under its name before.
+    store.staff.clearGuard(nameKey);
+    store.audit.append({ actor: request.actor.name, deskId, action: 'staff-add', at, subject: { staff: name, role: request.role, firstAdmin: bootstrap } });
+  });
   return viewOf(inventory, name);
 }
 
@@ -188,51 +161,44 @@ function changeStaff(
   change: (row: StaffRow, at: string) => void,
 ): void {
   authorise(request.actor, 'manage-staff');
-  const { sqlite, deskId } = inventory;
+  const { store, deskId } = inventory;
   const at = new Date(request.now ?? Date.now()).toISOString();
-  sqlite
-    .transaction(() => {
-      const row = requireStaff(inventory, request.name);
-      change(row, at);
-      inventory.store.audit.append({ actor: request.actor.name, deskId, action, at, subject: { staff: row.name } });
-    })
-    .immediate();
+  store.write(() => {
+    const row = requireStaff(inventory, request.name);
+    change(row, at);
+    store.audit.append({ actor: request.actor.name, deskId, action, at, subject: { staff: row.name } });
+  });
 }
 
 /** Disables an account (kept for the record). Refuses to disable the last enabled admin. */
 export function disableStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
-  const { sqlite } = inventory;
+  const { staff } = inventory.store;
   changeStaff(inventory, request, 'staff-disable', (row, at) => {
     if (row.disabledAt) throw new Refusal('already-disabled', `${row.name} is already disabled`);
-    if (row.role === 'admin') {
-      const admins = sqlite.prepare("SELECT count(*) AS n FROM staff WHERE role = 'admin' AND disabled_at IS NULL").get() as { n: number };
-      if (admins.n <= 1) {
-        throw new Refusal('last-admin', `${row.name} is the last enabled admin: add another admin first (\`tokendesk staff add NAME --role admin\`)`);
-      }
+    if (row.role === 'admin' && staff.enabledAdmins() <= 1) {
+      throw new Refusal('last-admin', `${row.name} is the last enabled admin: add another admin first (\`tokendesk staff add NAME --role admin\`)`);
     }
-    sqlite.prepare('UPDATE staff SET disabled_at = ?, disabled_by = ? WHERE id = ?').run(at, request.actor.name, row.id);
+    staff.disable(row.id, at, request.actor.name);
   });
 }
 
 /** Brings a disabled account back, with its old PIN; clears any sign-in lock. */
 export function enableStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
-  const { sqlite } = inventory;
+  const { staff } = inventory.store;
   changeStaff(inventory, request, 'staff-enable', (row) => {
     if (!row.disabledAt) throw new Refusal('not-disabled', `${row.name} is not disabled`);
-    sqlite.prepare('UPDATE staff SET disabled_at = NULL, disabled_by = NULL WHERE id = ?').run(row.id);
-    sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(row.nameKey);
+    staff.enable(row.id);
+    staff.clearGuard(row.nameKey);
   });
 }
 
 /** Lifts a sign-in lock (the person is at the desk and an admin vouches for them). */
 export function unlockStaff(inventory: Inventory, request: { name: string; actor: Actor; now?: number }): void {
-  changeStaff(inventory, request, 'staff-unlock', (row) => {
-    inventory.sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(row.nameKey);
-  });
+  changeStaff(inventory, request, 'staff-unlock', (row) => inventory.store.staff.clearGuard(row.nameKey));
 }
 
 function requireStaff(inventory: Inventory, name: string): StaffRow {
-  const row = findStaffRow(inventory, name);
+  const row = inventory.store.staff.byNameKey(nameKeyOf(name));
   if (!row) throw new Refusal('unknown-staff', `there is no staff member called ${name.trim()}; \`tokendesk staff list\` shows who there is`);
   return row;
 }
@@ -244,83 +210,77 @@ export function lockoutMinutes(previousLockouts: number): number {
   return Math.min(MAX_LOCKOUT_MINUTES, 2 ** Math.min(previousLockouts, 10));
 }
 
+/** A counted try: which one it is, and the lock it set if it was the last one allowed. */
+type Ticket = { locked: number } | { attempt: number; lock: { untilMs: number; minutes: number } | null };
+
 export function signIn(inventory: Inventory, request: { name: string; pin: string; now?: number }): Actor {
   const now = request.now ?? Date.now();
   const at = new Date(now).toISOString();
   const nameKey = nameKeyOf(request.name).slice(0, 64);
   if (nameKey.length === 0) throw new Refusal('bad-name', 'type your staff name, then your PIN');
-  const { sqlite, deskId } = inventory;
-  const audit = inventory.store.audit;
-  const readGuard = () =>
-    sqlite.prepare('SELECT failed_pins AS failed, lockouts, locked_until_ms AS lockedUntilMs FROM pin_attempts WHERE name_key = ?').get(nameKey) as
-      | { failed: number; lockouts: number; lockedUntilMs: number | null }
-      | undefined;
-
-  const person = findStaffRow(inventory, nameKey);
+  const { store, deskId } = inventory;
+  const person = store.staff.byNameKey(nameKey);
   const auditName = person?.name ?? UNKNOWN_NAME;
 
-  const guard = readGuard();
-  if (guard?.lockedUntilMs != null && guard.lockedUntilMs > now) {
-    // Locked: the PIN is not even checked, so guessing on does nothing.
-    const lockedUntilMs = guard.lockedUntilMs;
-    sqlite.transaction(() => {
-      audit.append({ actor: KIOSK_ACTOR, deskId, action: 'sign-in-failed', at, subject: { staff: auditName, reason: 'locked' } });
-    }).immediate();
-    throw lockedRefusal(lockedUntilMs, now);
-  }
+  // 1. Reserve: refused if locked, else counted (and locked, if it is the last try) before any check.
+  const ticket = store.write((): Ticket => {
+    const guard = store.staff.guardOf(nameKey);
+    if (guard?.lockedUntilMs != null && guard.lockedUntilMs > now) {
+      // Locked: the PIN is not even checked, so guessing on does nothing.
+      store.audit.append({ actor: KIOSK_ACTOR, deskId, action: 'sign-in-failed', at, subject: { staff: auditName, reason: 'locked' } });
+      return { locked: guard.lockedUntilMs };
+    }
+    // A lock that ran out starts a fresh count; the number of lockouts stays, so the next is longer.
+    const attempt = (guard?.lockedUntilMs != null ? 0 : (guard?.failedPins ?? 0)) + 1;
+    const lockouts = guard?.lockouts ?? 0;
+    const minutes = lockoutMinutes(lockouts);
+    const lock = attempt >= MAX_FAILED_PINS ? { untilMs: now + minutes * 60_000, minutes } : null;
+    store.staff.putGuard({ nameKey, failedPins: attempt, lockouts: lock ? lockouts + 1 : lockouts, lockedUntilMs: lock?.untilMs ?? null });
+    return { attempt, lock };
+  });
+  if ('locked' in ticket) throw lockedRefusal(ticket.locked, now);
 
-  // Always one scrypt run, known name or not.
+  // 2. Check: always one scrypt run, known name or not, outside the write lock.
   const matches = pinMatches(request.pin, person?.pinHash ?? decoy()) && person !== undefined;
 
+  // 3. Settle. A right PIN clears the count; a wrong one was counted already.
   if (matches && person) {
     if (person.disabledAt) {
-      sqlite.transaction(() => {
-        audit.append({ actor: KIOSK_ACTOR, deskId, action: 'sign-in-failed', at, subject: { staff: person.name, reason: 'disabled' } });
-      }).immediate();
+      store.write(() => {
+        store.staff.clearGuard(nameKey);
+        store.audit.append({ actor: KIOSK_ACTOR, deskId, action: 'sign-in-failed', at, subject: { staff: person.name, reason: 'disabled' } });
+      });
       throw new Refusal('staff-disabled', `the account ${person.name} is disabled; ask an admin`);
     }
-    sqlite.transaction(() => {
-      sqlite.prepare('DELETE FROM pin_attempts WHERE name_key = ?').run(nameKey);
-      audit.append({ actor: person.name, deskId, action: 'sign-in', at, subject: { staff: person.name, role: person.role } });
-    }).immediate();
+    store.write(() => {
+      store.staff.clearGuard(nameKey);
+      store.audit.append({ actor: person.name, deskId, action: 'sign-in', at, subject: { staff: person.name, role: person.role } });
+    });
     return { name: person.name, role: person.role };
   }
 
-  const outcome = sqlite.transaction(() => {
-    // Read again under the write lock: two kiosks may be counting the same name.
-    const current = readGuard();
-    const failed = (current?.failed ?? 0) + 1;
-    const lockouts = current?.lockouts ?? 0;
-    const locks = failed >= MAX_FAILED_PINS;
-    const minutes = lockoutMinutes(lockouts);
-    const lockedUntilMs = locks ? now + minutes * 60_000 : null;
-    sqlite
-      .prepare(
-        `INSERT INTO pin_attempts (name_key, failed_pins, lockouts, locked_until_ms) VALUES (?, ?, ?, ?)
-         ON CONFLICT (name_key) DO UPDATE SET failed_pins = excluded.failed_pins, lockouts = excluded.lockouts,
-                                              locked_until_ms = excluded.locked_until_ms`,
-      )
-      // A lock starts a fresh count for when it ends; the lockout count makes the next one longer.
-      .run(nameKey, locks ? 0 : failed, locks ? lockouts + 1 : lockouts, lockedUntilMs);
-    audit.append({ actor: KIOSK_ACTOR, deskId, action: 'sign-in-failed', at, subject: { staff: auditName, attempt: failed } });
-    if (locks) audit.append({ actor: KIOSK_ACTOR, deskId, action: 'staff-locked', at, subject: { staff: auditName, minutes } });
-    return { attemptsLeft: MAX_FAILED_PINS - failed, lockedUntilMs };
-  }).immediate();
-
-  if (outcome.lockedUntilMs !== null) throw lockedRefusal(outcome.lockedUntilMs, now);
+  const guard = store.write(() => {
+    store.audit.append({ actor: KIOSK_ACTOR, deskId, action: 'sign-in-failed', at, subject: { staff: auditName, attempt: ticket.attempt } });
+    if (ticket.lock) store.audit.append({ actor: KIOSK_ACTOR, deskId, action: 'staff-locked', at, subject: { staff: auditName, minutes: ticket.lock.minutes } });
+    return store.staff.guardOf(nameKey);
+  });
+  if (ticket.lock) throw lockedRefusal(ticket.lock.untilMs, now);
+  // Other tries may have landed meanwhile (another kiosk, a script): answer with the count as it is now.
+  if (guard?.lockedUntilMs != null && guard.lockedUntilMs > now) throw lockedRefusal(guard.lockedUntilMs, now);
+  const attemptsLeft = Math.max(1, MAX_FAILED_PINS - (guard?.failedPins ?? ticket.attempt));
   throw new Refusal(
     'bad-pin',
-    `that name and PIN do not match; ${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? 'try' : 'tries'} left before sign-in for this name locks`,
-    { attemptsLeft: outcome.attemptsLeft },
+    `that name and PIN do not match; ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left before sign-in for this name locks`,
+    { attemptsLeft },
   );
 }
 
 export function signOut(inventory: Inventory, actor: Actor, options: { now?: number } = {}): void {
-  const { sqlite, deskId } = inventory;
+  const { store, deskId } = inventory;
   const at = new Date(options.now ?? Date.now()).toISOString();
-  sqlite.transaction(() => {
-    inventory.store.audit.append({ actor: actor.name, deskId, action: 'sign-out', at, subject: { staff: actor.name } });
-  }).immediate();
+  store.write(() => {
+    store.audit.append({ actor: actor.name, deskId, action: 'sign-out', at, subject: { staff: actor.name } });
+  });
 }
 
 function lockedRefusal(lockedUntilMs: number, now: number): Refusal {

@@ -3,7 +3,7 @@
  * migrations applied at start-up with foreign keys off (as SQLite requires for table rebuilds) and
  * checked after.
  */
-import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
@@ -14,8 +14,11 @@ import { Refusal } from '../core/errors.js';
 import * as schema from './schema.js';
 import type { Db } from './connection.js';
 import { Store } from './store.js';
+import { MetaRepo } from './metaRepo.js';
 import { SeedVault } from './seedVault.js';
-import { ensureHomeDir, homePaths, readSettings, type DeskSettings, type HomePaths } from './home.js';
+import { KeyWatch, keyMatching } from './keyWatch.js';
+import { keyAuditTrail, startKeyedTrail, writeFirstHead } from './auditKeying.js';
+import { ensureHomeDir, homePaths, readSettings, secureHome, type DeskSettings, type HomePaths } from './home.js';
 import { removeStaleTempFiles, TEMP_PREFIX } from './atomicFile.js';
 import {
   calibrateScrypt,
@@ -41,6 +44,7 @@ import {
 import { flushUnauditedFailures, unlockHomeSync } from './unlock.js';
 
 export type { Db } from './connection.js';
+export { keyMatching } from './keyWatch.js';
 
 export interface Inventory {
   paths: HomePaths;
@@ -49,13 +53,17 @@ export interface Inventory {
   /** For the store and for tests that look at the file itself; services never use it. */
   sqlite: Database.Database;
   db: Db;
-  /** Replaced by `tokendesk key rotate` (services/keys.ts). */
+  /** The data key: `tokendesk key rotate` rekeys it in place; the key watch follows a rotation by another process. */
   vault: SeedVault;
+  /** Notices a key rotated by another process since this one opened the home (see keyWatch.ts). */
+  keyWatch: KeyWatch;
   deskId: string;
   settings: DeskSettings;
   keyMode: KeyMode;
   /** Passphrase mode: what wraps the data key, kept in memory so a rotation need not ask again. */
   wrapping?: { kek: Buffer; kdf: KdfParams };
+  /** What opening had to fix (permissions), for the caller to tell someone. */
+  notes: string[];
   close(): void;
 }
 
@@ -71,6 +79,8 @@ export function migrationsFolder(): string {
 }
 
 function connect(file: string, options: { readonly?: boolean; mustExist?: boolean } = {}): Database.Database {
+  // SQLite would create the file with the umask's mode (often 0644), and its -wal and -shm copy it.
+  if (!options.mustExist && !existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
   const sqlite = new Database(file, { fileMustExist: options.mustExist ?? false, readonly: options.readonly ?? false });
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
@@ -91,13 +101,6 @@ function applyMigrations(sqlite: Database.Database, db: Db): void {
   if (broken.length > 0) throw new Error(`a migration left ${broken.length} broken foreign keys; restore the database from backup`);
 }
 
-export function readMeta(sqlite: Database.Database, key: string): string | undefined {
-  const hasMeta = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-  if (!hasMeta) return undefined;
-  const row = sqlite.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-  return row?.value;
-}
-
 export interface InitOptions {
   deskId?: string;
   /** Passphrase mode: the data key is wrapped under a key derived from this passphrase. */
@@ -108,6 +111,8 @@ export interface InitOptions {
 
 export interface InitResult {
   paths: HomePaths;
+  /** What had to be tightened in an existing folder (permissions). */
+  notes: string[];
   deskId: string;
   keyMode: KeyMode;
   /** Passphrase mode: the scrypt cost stored in the key file. */
@@ -127,27 +132,34 @@ export function initHome(dir: string, options: InitOptions = {}): InitResult {
   const dataKey = newDataKey();
   let keyFile: KeyFile = fileModeKeyFile(dataKey);
   let kdf: KdfParams | undefined;
+  let wrapping: { kek: Buffer; kdf: KdfParams } | undefined;
   if (options.passphrase !== undefined) {
     kdf = newKdf(options.scrypt ?? calibrateScrypt());
-    keyFile = passphraseKeyFile({ kek: deriveKekSync(options.passphrase, kdf), kdf }, dataKey);
+    wrapping = { kek: deriveKekSync(options.passphrase, kdf), kdf };
+    keyFile = passphraseKeyFile(wrapping, dataKey);
   }
   ensureHomeDir(paths);
+  const notes = secureHome(paths);
   writeKeyFile(paths, keyFile);
   const vault = new SeedVault(dataKey);
   const sqlite = connect(paths.database);
   try {
     const db = drizzle(sqlite, { schema });
     applyMigrations(sqlite, db);
-    const put = sqlite.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-    sqlite.transaction(() => {
-      put.run('key_check', vault.keyCheck());
-      put.run('desk_id', deskId);
-      put.run('created_at', new Date().toISOString());
-    })();
+    const meta = new MetaRepo(db);
+    const store = new Store(db, sqlite, { vault, watch: new KeyWatch(meta, paths, vault, () => wrapping), auditHeadFile: paths.auditHead });
+    // The head of the empty trail first: a home whose database committed always has one.
+    writeFirstHead(paths, vault);
+    store.write(() => {
+      meta.put('key_check', vault.keyCheck());
+      meta.put('desk_id', deskId);
+      meta.put('created_at', new Date().toISOString());
+      startKeyedTrail(store, vault);
+    });
   } finally {
     sqlite.close();
   }
-  return { paths, deskId, keyMode: keyFile.mode, ...(kdf ? { scrypt: { N: kdf.N, r: kdf.r, p: kdf.p } } : {}) };
+  return { paths, notes, deskId, keyMode: keyFile.mode, ...(kdf ? { scrypt: { N: kdf.N, r: kdf.r, p: kdf.p } } : {}) };
 }
 
 /** Refuses a folder that already holds a home (before anyone is asked to type a passphrase twice). */
@@ -174,14 +186,18 @@ export interface OpenOptions {
 /**
  * Opens an existing home. A missing or wrong key file, or a passphrase-mode home opened without
  * its passphrase ('passphrase-needed'), is refused before anything is written (no migration, no
- * temp-file clean-up), so a mistake leaves the home exactly as it was. A key rotation cut short is
- * settled here: the key file keeps whichever data key the database's key check matches.
+ * temp-file clean-up; only loose file modes are tightened first), so a mistake leaves the home as
+ * it was. A key rotation cut short is settled here: the key file keeps whichever data key the
+ * database's key check matches. An older home's audit trail is keyed here, once, with an audit
+ * entry (auditKeying.ts).
  */
 export function openInventory(dir: string, options: OpenOptions = {}): Inventory {
   const paths = homePaths(dir);
   if (!existsSync(paths.database)) {
     throw new Refusal('not-initialised', `no tokendesk home at ${paths.dir}: run \`tokendesk init --home ${paths.dir}\` first`);
   }
+  // Before the key file is read (it refuses to be read by others) and before SQLite opens -wal/-shm.
+  const notes = secureHome(paths);
   const settings = readSettings(paths);
   const keyFile = readKeyFile(paths);
   let keys: UnlockedKey;
@@ -197,11 +213,12 @@ export function openInventory(dir: string, options: OpenOptions = {}): Inventory
   }
   const sqlite = connect(paths.database, { mustExist: true });
   try {
-    const check = readMeta(sqlite, 'key_check');
+    const db = drizzle(sqlite, { schema });
+    const check = MetaRepo.hasMetaTable(db) ? new MetaRepo(db).keyCheck() : undefined;
     if (check === undefined) {
       throw new Refusal('not-initialised', `${paths.database} is not a tokendesk database (no key check); was \`tokendesk init\` interrupted?`);
     }
-    const dataKey = hasPending(keyFile) ? settleKeyFile(sqlite, paths, keys) : keyMatching(check, keys);
+    const dataKey = hasPending(keyFile) ? settleKeyFile(db, paths, keys) : keyMatching(check, keys);
     if (!dataKey) {
       throw new Refusal(
         'key-mismatch',
@@ -210,36 +227,36 @@ export function openInventory(dir: string, options: OpenOptions = {}): Inventory
       );
     }
     const vault = new SeedVault(dataKey);
-    const db = drizzle(sqlite, { schema });
     applyMigrations(sqlite, db);
     removeStaleTempFiles(paths.exports);
     removeStaleKeyTemps(paths);
-    const deskId = readMeta(sqlite, 'desk_id') ?? 'desk-1';
-    const store = new Store(db, sqlite);
-    flushUnauditedFailures(paths, store, deskId);
-    return {
+    const meta = new MetaRepo(db);
+    const deskId = meta.deskId() ?? 'desk-1';
+    // The watch reads the wrapping through the inventory: `key protect` / `change-passphrase` replace it.
+    const keyWatch = new KeyWatch(meta, paths, vault, () => inventory.wrapping);
+    vault.watchKey(keyWatch.onUnreadableSeed);
+    const store = new Store(db, sqlite, { vault, watch: keyWatch, auditHeadFile: paths.auditHead });
+    const inventory: Inventory = {
       paths,
       store,
       sqlite,
       db,
       vault,
+      keyWatch,
       deskId,
       settings,
       keyMode: keys.mode,
       ...(keys.wrapping ? { wrapping: keys.wrapping } : {}),
-      close: () => sqlite.close(),
+      notes,
+      close: () => store.close(),
     };
+    keyAuditTrail(inventory.store, vault, paths, deskId);
+    flushUnauditedFailures(paths, inventory.store, deskId);
+    return inventory;
   } catch (error) {
     sqlite.close();
     throw error;
   }
-}
-
-/** The data key of `keys` (current or pending) that the database's key check matches, or null. */
-export function keyMatching(check: string, keys: Pick<UnlockedKey, 'dataKey' | 'pendingKey'>): Uint8Array | null {
-  if (new SeedVault(keys.dataKey).matchesKeyCheck(check)) return keys.dataKey;
-  if (keys.pendingKey && new SeedVault(keys.pendingKey).matchesKeyCheck(check)) return keys.pendingKey;
-  return null;
 }
 
 /**
@@ -248,18 +265,19 @@ export function keyMatching(check: string, keys: Pick<UnlockedKey, 'dataKey' | '
  * the pending key, it becomes the data key; if not, the pending key was never used and is dropped.
  * Returns the data key in use, or null when neither matches.
  */
-export function settleKeyFile(sqlite: Database.Database, paths: HomePaths, unlocked: Pick<UnlockedKey, 'wrapping'>): Uint8Array | null {
-  return sqlite
-    .transaction((): Uint8Array | null => {
+export function settleKeyFile(db: Db, paths: HomePaths, unlocked: Pick<UnlockedKey, 'wrapping'>): Uint8Array | null {
+  const meta = new MetaRepo(db);
+  return db.transaction(
+    (): Uint8Array | null => {
       const keyFile = readKeyFile(paths);
       const keys = keysOf(keyFile, unlocked.wrapping);
       if (!keys) throw keyChanged();
-      const check = readMeta(sqlite, 'key_check') ?? '';
-      const inUse = keyMatching(check, keys);
+      const inUse = keyMatching(meta.keyCheck() ?? '', keys);
       if (inUse && hasPending(keyFile)) writeKeyFile(paths, inUse === keys.dataKey ? withoutPending(keyFile) : finalisedKeyFile(keyFile));
       return inUse;
-    })
-    .immediate();
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 export function keyChanged(): Refusal {
@@ -282,16 +300,21 @@ function removeStaleKeyTemps(paths: HomePaths): void {
 
 /**
  * Inside a write transaction that stores sealed seeds: refuses if another process rotated the data
- * key since this inventory was opened (the seeds would otherwise be sealed under the old key).
+ * key since `generation` (the vault's, read before the seeds were sealed): they would otherwise be
+ * stored under the old key. The watch takes the new key if it can, so running the command again
+ * works; what was sealed under the old key is refused all the same. Callers that seal outside the
+ * transaction should pass the generation they read before sealing.
  */
-export function assertKeyCurrent(inventory: Pick<Inventory, 'sqlite' | 'vault'>): void {
-  const check = readMeta(inventory.sqlite, 'key_check');
-  if (check === undefined || !inventory.vault.matchesKeyCheck(check)) throw keyChanged();
+export function assertKeyCurrent(inventory: Pick<Inventory, 'keyWatch' | 'vault'>, generation?: number): void {
+  const before = generation ?? inventory.vault.generation;
+  // Refuses by itself ('key-rotated': restart) when the new key cannot be taken.
+  if (inventory.keyWatch.ensureCurrent() === 'current' && inventory.vault.generation === before) return;
+  throw keyChanged();
 }
 
 /**
  * Runs `write` with synchronous=FULL, so the commit inside it is on disk when it returns (exports,
- * key rotation), then puts the connection back to NORMAL whatever happens.
+ * key rotation). Kept for callers that hold the connection; new code calls `store.durably`.
  */
 export function durably<T>(sqlite: Database.Database, write: () => T): T {
   sqlite.pragma('synchronous = FULL');

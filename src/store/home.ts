@@ -4,13 +4,20 @@
  *   HOME/tokendesk.db       the inventory (SQLite, WAL)
  *   HOME/tokendesk.key      the data key, or the data key wrapped by a passphrase (0600; see keyFile.ts)
  *   HOME/unlock-failures.json  wrong passphrases in a row, for the growing delay (0600; see unlock.ts)
+ *   HOME/audit-head.json    the newest audit entry's seq and MAC (0600; see auditHead.ts)
  *   HOME/config.json        desk settings (lockout, window...)
  *   HOME/exports/           batch files and manifests (0600)
+ *
+ * The home is 0700 and everything in it 0600: the database holds UPNs, PIN hashes and the audit
+ * trail, and SQLite creates its -wal and -shm files with the database's mode. A home found looser
+ * (created by an older version, copied, or `init` into an existing folder) is tightened when it is
+ * opened, and the caller is told (secureHome).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../core/errors.js';
+import { TEMP_PREFIX } from './atomicFile.js';
 
 export interface HomePaths {
   dir: string;
@@ -19,6 +26,7 @@ export interface HomePaths {
   unlockFailures: string;
   config: string;
   exports: string;
+  auditHead: string;
 }
 
 export function homePaths(dir: string): HomePaths {
@@ -30,6 +38,7 @@ export function homePaths(dir: string): HomePaths {
     unlockFailures: join(abs, 'unlock-failures.json'),
     config: join(abs, 'config.json'),
     exports: join(abs, 'exports'),
+    auditHead: join(abs, 'audit-head.json'),
   };
 }
 
@@ -87,4 +96,61 @@ export function readSettings(paths: HomePaths): DeskSettings {
 export function ensureHomeDir(paths: HomePaths): void {
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   mkdirSync(paths.exports, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * Makes the home 0700 and every file of tokendesk's in it (and everything in exports/) 0600, as
+ * `init` creates them. Only the files tokendesk keeps there are touched: a home made in a folder
+ * that holds other things (`init --home ~/desk` where ~/desk had files) leaves those alone. Returns
+ * one note listing what it had to tighten (empty when all was well), for the caller to show. A file
+ * it may not change (another user's) is refused: the home stays readable by others until its owner
+ * fixes it.
+ */
+export function secureHome(paths: HomePaths): string[] {
+  if (process.platform === 'win32' || !existsSync(paths.dir)) return [];
+  const loose: string[] = [];
+  const tighten = (path: string, wanted: number): void => {
+    let mode: number;
+    try {
+      mode = statSync(path).mode & 0o777;
+    } catch {
+      return; // not there (yet), or removed meanwhile (a temp file)
+    }
+    if ((mode & ~wanted) === 0) return;
+    try {
+      chmodSync(path, mode & wanted);
+    } catch {
+      throw new Refusal(
+        'home-permissions',
+        `${path} can be read by other users (mode ${mode.toString(8)}) and tokendesk may not change it: run \`chmod ${wanted.toString(8)} ${path}\` as its owner`,
+      );
+    }
+    loose.push(`${path} (was ${mode.toString(8)})`);
+  };
+  tighten(paths.dir, 0o700);
+  const ours = new Set(
+    [paths.database, `${paths.database}-wal`, `${paths.database}-shm`, `${paths.database}-journal`, paths.keyFile, paths.auditHead, paths.unlockFailures, paths.config].map(
+      (path) => path.slice(paths.dir.length + 1),
+    ),
+  );
+  for (const name of readdirSync(paths.dir)) {
+    if (ours.has(name) || name.startsWith(TEMP_PREFIX)) tighten(join(paths.dir, name), 0o600);
+  }
+  if (existsSync(paths.exports)) {
+    tighten(paths.exports, 0o700);
+    for (const name of readdirSync(paths.exports)) {
+      const path = join(paths.exports, name);
+      try {
+        tighten(path, statSync(path).isDirectory() ? 0o700 : 0o600);
+      } catch (error) {
+        if (existsSync(path)) throw error;
+      }
+    }
+  }
+  if (loose.length === 0) return [];
+  const notes = [`the home ${paths.dir} was readable by other users; tightened to 0700/0600: ${loose.join(', ')}`];
+  if (loose.some((entry) => entry.startsWith(`${paths.keyFile} `))) {
+    notes.push('the key file was readable by other users: if anyone else may have copied it, run `tokendesk key rotate`');
+  }
+  return notes;
 }

@@ -14,9 +14,20 @@ import { BatchRepo } from './batchRepo.js';
 import { ImportRepo } from './importRepo.js';
 import { MetaRepo } from './metaRepo.js';
 import { RosterRepo } from './rosterRepo.js';
+import { SeedRepo } from './seedRepo.js';
 import { SelfCheckRepo } from './selfCheckRepo.js';
 import { StaffRepo } from './staffRepo.js';
 import { TokenRepo } from './tokenRepo.js';
+import type { KeyWatch } from './keyWatch.js';
+import type { SeedVault } from './seedVault.js';
+
+/** What the store needs of the home's key: audit entries are authenticated with it. */
+export interface StoreKeys {
+  vault: SeedVault;
+  watch: KeyWatch;
+  /** HOME/audit-head.json (auditHead.ts). */
+  auditHeadFile: string;
+}
 
 export class Store {
   #tokens?: TokenRepo;
@@ -28,10 +39,12 @@ export class Store {
   #audit?: AuditRepo;
   #meta?: MetaRepo;
   #selfChecks?: SelfCheckRepo;
+  #seeds?: SeedRepo;
 
   constructor(
     readonly db: Db,
     private readonly sqlite: Database.Database,
+    private readonly keys: StoreKeys,
   ) {}
 
   get tokens(): TokenRepo {
@@ -53,7 +66,7 @@ export class Store {
     return (this.#roster ??= new RosterRepo(this.db));
   }
   get audit(): AuditRepo {
-    return (this.#audit ??= new AuditRepo(this.db));
+    return (this.#audit ??= new AuditRepo(this.db, { vault: this.keys.vault, watch: this.keys.watch, meta: this.meta, headFile: this.keys.auditHeadFile }));
   }
   get meta(): MetaRepo {
     return (this.#meta ??= new MetaRepo(this.db));
@@ -61,13 +74,23 @@ export class Store {
   get selfChecks(): SelfCheckRepo {
     return (this.#selfChecks ??= new SelfCheckRepo(this.db));
   }
+  /** Sealed seeds as stored, for re-sealing them all (key rotation). */
+  get seeds(): SeedRepo {
+    return (this.#seeds ??= new SeedRepo(this.db));
+  }
 
   /**
    * Runs `change` in one write transaction (BEGIN IMMEDIATE: the write lock is taken first, so
-   * what it reads cannot change before it commits). Nested calls become savepoints.
+   * what it reads cannot change before it commits). Nested calls become savepoints. When the
+   * outermost one has committed, the audit head file names the newest entry it wrote.
    */
   write<T>(change: () => T): T {
-    return this.db.transaction(() => change(), { behavior: 'immediate' });
+    const outermost = !this.sqlite.inTransaction;
+    try {
+      return this.db.transaction(() => change(), { behavior: 'immediate' });
+    } finally {
+      if (outermost) this.#audit?.flushHead();
+    }
   }
 
   /** True inside `write()`: appends to the audit trail check this. */
@@ -86,5 +109,16 @@ export class Store {
     } finally {
       this.sqlite.pragma('synchronous = NORMAL');
     }
+  }
+
+  /** Moves everything in the write-ahead log into the database file and empties the log (after key rotation). */
+  checkpoint(): void {
+    this.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /** Writes what is owed to the head file (entries appended in transactions not opened by write()), then closes. */
+  close(): void {
+    this.#audit?.flushHead();
+    this.sqlite.close();
   }
 }

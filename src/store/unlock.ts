@@ -2,19 +2,21 @@
  * Unlocking a passphrase-protected home. A wrong passphrase gets a clear refusal, an audit entry
  * and a growing delay: after n wrong passphrases in a row the next try waits 1, 2, 4 ... 30 s from
  * the last failure. The count lives in a small 0600 sidecar (HOME/unlock-failures.json) because
- * without the key nothing in the database may be trusted to change; the audit entry is written
- * straight away (the audit log needs no key) or, if the database is busy, at the next unlock.
+ * without the key nothing in the database may be trusted to change.
+ *
+ * The audit entry of a wrong passphrase is written at the next successful open (one
+ * `unlock-failed` entry with the count and the first and last time), not at once: audit entries
+ * are authenticated with a key derived from the data key, which a wrong passphrase does not
+ * unlock, and an unauthenticated entry is exactly what `audit verify` must refuse. So the sidecar
+ * is the record until then; someone who can delete it can hide failed unlocks, and could equally
+ * have read the passphrase-mode key file and guessed offline, where no count sees them.
  *
  * The delay only slows guessing at this desk: someone holding a copy of the key file guesses
  * offline, at the cost of one scrypt run per guess. That is what the scrypt parameters are for.
  */
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { Refusal } from '../core/errors.js';
 import { writeFileAtomic } from './atomicFile.js';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { AuditRepo } from './auditRepo.js';
-import * as schema from './schema.js';
 import type { Store } from './store.js';
 import { homePaths, type HomePaths } from './home.js';
 import {
@@ -111,18 +113,27 @@ export interface UnlockFailures {
   /** Wrong passphrases in a row. */
   failures: number;
   lastFailureMs: number;
-  /** Failures not yet in the audit log (the database was busy when they happened). */
+  /** Failures not yet in the audit log (it is written with the key, at the next successful open). */
   unaudited: number;
+  /** When the first of those happened, and who tried last. */
+  firstUnauditedMs: number;
+  lastActor?: string;
 }
 
-const NO_FAILURES: UnlockFailures = { failures: 0, lastFailureMs: 0, unaudited: 0 };
+const NO_FAILURES: UnlockFailures = { failures: 0, lastFailureMs: 0, unaudited: 0, firstUnauditedMs: 0 };
 
 export function readUnlockFailures(paths: HomePaths): UnlockFailures {
   if (!existsSync(paths.unlockFailures)) return { ...NO_FAILURES };
   try {
     const parsed = JSON.parse(readFileSync(paths.unlockFailures, 'utf8')) as Partial<UnlockFailures>;
     const count = (v: unknown) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : 0);
-    return { failures: count(parsed.failures), lastFailureMs: count(parsed.lastFailureMs), unaudited: count(parsed.unaudited) };
+    return {
+      failures: count(parsed.failures),
+      lastFailureMs: count(parsed.lastFailureMs),
+      unaudited: count(parsed.unaudited),
+      firstUnauditedMs: count(parsed.firstUnauditedMs),
+      ...(typeof parsed.lastActor === 'string' ? { lastActor: parsed.lastActor.slice(0, 64) } : {}),
+    };
   } catch {
     // A damaged count is rewritten at the next failure; it holds nothing worth refusing over.
     return { ...NO_FAILURES };
@@ -145,48 +156,40 @@ function remainingDelayMs(paths: HomePaths, now: number): number {
 
 function clearFailures(paths: HomePaths): void {
   const record = readUnlockFailures(paths);
-  if (record.failures > 0) writeUnlockFailures(paths, { ...record, failures: 0, lastFailureMs: 0 });
+  if (record.failures > 0) writeUnlockFailures(paths, { ...record, failures: 0 });
 }
 
 function recordFailure(paths: HomePaths, now: number, actor: string): number {
   const previous = readUnlockFailures(paths);
   const failures = previous.failures + 1;
-  const audited = auditWithoutKey(paths, actor, new Date(now).toISOString(), failures);
-  writeUnlockFailures(paths, { failures, lastFailureMs: now, unaudited: previous.unaudited + (audited ? 0 : 1) });
+  writeUnlockFailures(paths, {
+    failures,
+    lastFailureMs: now,
+    unaudited: previous.unaudited + 1,
+    firstUnauditedMs: previous.unaudited > 0 ? previous.firstUnauditedMs : now,
+    lastActor: actor,
+  });
   return failures;
 }
 
-/** Appends "unlock-failed" to the audit log, which needs no key. False when it cannot (busy, not a home). */
-function auditWithoutKey(paths: HomePaths, actor: string, at: string, attempt: number): boolean {
-  if (!existsSync(paths.database)) return false;
-  let sqlite: Database.Database | undefined;
-  try {
-    sqlite = new Database(paths.database, { fileMustExist: true });
-    sqlite.pragma('busy_timeout = 2000');
-    const tables = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('audit_log', 'meta')").all();
-    if (tables.length !== 2) return false;
-    const db = sqlite;
-    const desk = db.prepare("SELECT value FROM meta WHERE key = 'desk_id'").get() as { value: string } | undefined;
-    const audit = new AuditRepo(drizzle(db, { schema }));
-    db.transaction(() => {
-      audit.append({ actor, deskId: desk?.value ?? 'desk-1', action: 'unlock-failed', at, subject: { attempt } });
-    }).immediate();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    sqlite?.close();
-  }
-}
-
-/** At the next successful open: the failures that could not be audited when they happened. */
+/** At the next successful open (the key is there to authenticate it): the failures since the last one. */
 export function flushUnauditedFailures(paths: HomePaths, store: Store, deskId: string): void {
   const record = readUnlockFailures(paths);
   if (record.unaudited === 0) return;
   store.write(() => {
-    store.audit.append({ actor: DEFAULT_ACTOR, deskId, action: 'unlock-failed', subject: { count: record.unaudited, recordedLate: true } });
+    store.audit.append({
+      actor: record.lastActor ?? DEFAULT_ACTOR,
+      deskId,
+      action: 'unlock-failed',
+      subject: {
+        count: record.unaudited,
+        first: new Date(record.firstUnauditedMs).toISOString(),
+        last: new Date(record.lastFailureMs).toISOString(),
+        recordedLate: true,
+      },
+    });
   });
-  writeUnlockFailures(paths, { ...record, unaudited: 0 });
+  writeUnlockFailures(paths, { ...record, unaudited: 0, firstUnauditedMs: 0 });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -138,6 +138,16 @@ describe('finding people', () => {
     expect(searchRoster(inventory, 'j', 2)).toHaveLength(2);
   });
 
+  it('goes on reading past people matched through several words until it has enough different people', async () => {
+    const inventory = freshInventory();
+    const file = writeTemp('words.csv', 'upn,display name,badge\np1@example.com,Ann Anna Annette,B1\np2@example.com,Anne Zed,B2\np3@example.com,Annika Zed,B3\n');
+    await importRoster(inventory, { file, actor: ADMIN });
+    // Words in order: ann (p1), anna (p1), anne (p2), annette (p1), annika (p3): the first two rows are one person.
+    expect(upns(searchRoster(inventory, 'ann', 2))).toEqual(['p1@example.com', 'p2@example.com']);
+    expect(upns(searchRoster(inventory, 'ann', 3))).toEqual(['p1@example.com', 'p2@example.com', 'p3@example.com']);
+    expect(upns(searchRoster(inventory, 'ann zed', 5))).toEqual(['p2@example.com', 'p3@example.com']);
+  });
+
   it('finds a person by badge or by employee id', async () => {
     const inventory = await withRoster();
     expect(findByBadge(inventory, ' 04A7C3 ')?.upn).toBe('john.smith@example.com');

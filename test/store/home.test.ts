@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initHome, openInventory } from '../../src/store/db.js';
 import { homePaths } from '../../src/store/home.js';
+import { readKeyFile } from '../../src/store/keyFile.js';
 import { SeedVault } from '../../src/store/seedVault.js';
 import { Refusal } from '../../src/core/errors.js';
 import { snapshot, tempDir } from '../support/home.js';
@@ -72,10 +73,19 @@ describe('tokendesk home', () => {
     expect(snapshot(a.database)).toBe(before);
   });
 
-  it('refuses a key file others can read', () => {
+  it('tightens a key file others can read when it opens, and says to rotate the key', () => {
     const { paths } = initHome(join(tempDir(), 'home'));
     chmodSync(paths.keyFile, 0o644);
-    expect(refusalOf(() => openInventory(paths.dir)).code).toBe('key-permissions');
+    const inventory = openInventory(paths.dir);
+    inventory.close();
+    expect(statSync(paths.keyFile).mode & 0o777).toBe(0o600);
+    expect(inventory.notes.join('\n')).toMatch(/tokendesk\.key \(was 644\)[\s\S]*tokendesk key rotate/);
+  });
+
+  it('still refuses a key file others can read where nothing tightened it first', () => {
+    const { paths } = initHome(join(tempDir(), 'home'));
+    chmodSync(paths.keyFile, 0o644);
+    expect(refusalOf(() => readKeyFile(paths)).code).toBe('key-permissions');
   });
 
   it('refuses a damaged key file', () => {

@@ -234,18 +234,24 @@ describe('a wrong passphrase', () => {
 
     // The count is in a 0600 file beside the key file, so a restart does not skip the wait.
     expect(statSync(paths.unlockFailures).mode & 0o777).toBe(0o600);
-    expect(readUnlockFailures(paths)).toMatchObject({ failures: 7, unaudited: 0 });
+    // Not audited yet: entries are authenticated with the key, which a wrong passphrase does not give.
+    expect(readUnlockFailures(paths)).toMatchObject({ failures: 7, unaudited: 7, lastActor: 'cli:tester' });
     waits.length = 0;
     clock += 10_000; // 10 of the 30 s have passed: the right passphrase waits the other 20
     const key = await unlockHome(dir, PASSPHRASE, options);
     expect(waits).toEqual([20_000]);
-    expect(existsSync(paths.unlockFailures)).toBe(false);
+    // The delay is over, the count of unaudited failures waits for the open that has the key.
+    expect(readUnlockFailures(paths)).toMatchObject({ failures: 0, unaudited: 7 });
 
-    // Each wrong try is in the audit trail (written without the key), the passphrase nowhere.
+    // The wrong tries are in the audit trail (one entry, written with the key at the open), the passphrase nowhere.
     const inventory = openInventory(dir, { key });
     const failed = auditRows(inventory).filter((r) => r.action === 'unlock-failed');
-    expect(failed.map((r) => [r.actor, JSON.parse(r.subject)])).toEqual([1, 2, 3, 4, 5, 6, 7].map((attempt) => ['cli:tester', { attempt }]));
+    expect(failed.map((r) => [r.actor, JSON.parse(r.subject)])).toEqual([
+      ['cli:tester', { count: 7, first: new Date(Date.UTC(2026, 10, 29, 8, 0, 0)).toISOString(), last: expect.any(String), recordedLate: true }],
+    ]);
+    expect(inventory.store.audit.verify().ok).toBe(true);
     inventory.close();
+    expect(existsSync(paths.unlockFailures)).toBe(false);
     const raw = readFileSync(paths.database);
     for (let i = 1; i <= 7; i++) expect(raw.includes(Buffer.from(`guess number ${i}`))).toBe(false);
 
@@ -255,7 +261,7 @@ describe('a wrong passphrase', () => {
     expect(waits).toEqual([]);
   });
 
-  it('is audited at the next unlock when the database was busy at the time', () => {
+  it('is audited at the next unlock even when the database was busy at the time', () => {
     const dir = newHome({ passphrase: PASSPHRASE });
     const paths = homePaths(dir);
     const blocker = new Database(paths.database);
@@ -268,7 +274,9 @@ describe('a wrong passphrase', () => {
     }
     expect(readUnlockFailures(paths)).toMatchObject({ failures: 1, unaudited: 1 });
     const inventory = openInventory(dir, { key: unlockHomeSync(dir, PASSPHRASE, { sleepSync: () => {} }) });
-    expect(auditRows(inventory).filter((r) => r.action === 'unlock-failed').map((r) => JSON.parse(r.subject))).toEqual([{ count: 1, recordedLate: true }]);
+    expect(auditRows(inventory).filter((r) => r.action === 'unlock-failed').map((r) => JSON.parse(r.subject))).toEqual([
+      { count: 1, first: expect.any(String), last: expect.any(String), recordedLate: true },
+    ]);
     inventory.close();
     expect(existsSync(paths.unlockFailures)).toBe(false);
   });
