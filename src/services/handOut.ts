@@ -102,8 +102,14 @@ function notInStock(serial: string, status: TokenStatus, meanwhile = false): Ref
     case 'exported':
     case 'uploaded':
       return new Refusal('already-assigned', `token ${serial} was handed out and exported; take another token from the box`);
-    case 'revoked':
-      return new Refusal('revoked', `token ${serial} was taken out of service; put it aside and take another token`);
+    case 'returned':
+      return new Refusal('not-in-stock', `token ${serial} was returned and is not back in stock yet: an admin checks it first; take another token`);
+    case 'quarantined':
+      return new Refusal('quarantined', `token ${serial} is quarantined until an admin looks at it; put it aside and take another token`);
+    case 'lost':
+    case 'broken':
+    case 'retired':
+      return new Refusal('out-of-service', `token ${serial} is ${status} and out of service; put it aside and take another token`);
   }
 }
 

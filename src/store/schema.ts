@@ -12,7 +12,13 @@ export const meta = sqliteTable('meta', {
   value: text('value').notNull(),
 });
 
-export const TOKEN_STATUSES = ['in-stock', 'assigned', 'exported', 'uploaded', 'revoked'] as const;
+/**
+ * Where a token is in the physical world (the state machine is src/core/tokenLifecycle.ts):
+ * in-stock -> assigned (handed out, waiting for export) -> exported -> uploaded; returned (back in a
+ * drawer, not yet in stock), lost, broken, retired (out for good), quarantined (kept out of stock
+ * until an admin looks: drift or lockout evidence).
+ */
+export const TOKEN_STATUSES = ['in-stock', 'assigned', 'exported', 'uploaded', 'returned', 'lost', 'broken', 'retired', 'quarantined'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
 export const imports = sqliteTable('imports', {
@@ -49,10 +55,22 @@ export const tokens = sqliteTable('tokens', {
   preassignedUpn: text('preassigned_upn'),
   importId: integer('import_id').notNull().references(() => imports.id),
   secretPurgedAt: text('secret_purged_at'),
-}, (t) => [uniqueIndex('tokens_serial_unique').on(t.serial), index('tokens_status').on(t.status)]);
+  /** When `status` last changed (ISO); null for rows older than the lifecycle. */
+  statusChangedAt: text('status_changed_at'),
+  /** Why the token is quarantined: 'drift' (matched outside the sign-in window) or 'locked-out'. */
+  quarantineReason: text('quarantine_reason'),
+  /** The offset measured when it was quarantined for drift, in steps. */
+  quarantineOffsetSteps: integer('quarantine_offset_steps'),
+}, (t) => [
+  uniqueIndex('tokens_serial_unique').on(t.serial),
+  index('tokens_status').on(t.status),
+  index('tokens_preassigned_upn').on(t.preassignedUpn).where(sql`preassigned_upn IS NOT NULL`),
+]);
 
-export const BATCH_STATUSES = ['exported', 'uploaded', 'void'] as const;
+export const BATCH_STATUSES = ['exported', 'uploaded', 'partly-uploaded', 'void'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
+export const BATCH_KINDS = ['hand-out', 'removal'] as const;
+export type BatchKind = (typeof BATCH_KINDS)[number];
 
 export const batches = sqliteTable('batches', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -64,12 +82,17 @@ export const batches = sqliteTable('batches', {
   rowCount: integer('row_count').notNull(),
   sha256: text('sha256').notNull(),
   status: text('status', { enum: BATCH_STATUSES }).notNull().default('exported'),
+  /** 'hand-out': tokens for the identity provider to add; 'removal': tokens it must forget. */
+  kind: text('kind', { enum: BATCH_KINDS }).notNull().default('hand-out'),
   createdAt: text('created_at').notNull(),
   createdBy: text('created_by').notNull(),
   uploadedAt: text('uploaded_at'),
   voidedAt: text('voided_at'),
   voidReason: text('void_reason'),
 }, (t) => [uniqueIndex('batches_name_unique').on(t.name)]);
+
+export const ASSIGNMENT_END_REASONS = ['returned', 'lost', 'broken', 'replaced', 'retired'] as const;
+export type AssignmentEndReason = (typeof ASSIGNMENT_END_REASONS)[number];
 
 export const assignments = sqliteTable('assignments', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -84,12 +107,79 @@ export const assignments = sqliteTable('assignments', {
   undoneAt: text('undone_at'),
   undoneBy: text('undone_by'),
   undoReason: text('undo_reason'),
+  /** The holder gave the token back or lost it (after export; before export, an undo): when, who recorded it, why. */
+  endedAt: text('ended_at'),
+  endedBy: text('ended_by'),
+  endReason: text('end_reason', { enum: ASSIGNMENT_END_REASONS }),
+  endNote: text('end_note'),
+  /** A replacement hand-out names the hand-out it replaced. */
+  replacesAssignmentId: integer('replaces_assignment_id'),
 }, (t) => [
   // A token has at most one live assignment; undone ones stay for the record.
   uniqueIndex('assignments_live_token').on(t.tokenId).where(sql`undone_at IS NULL`),
   index('assignments_upn').on(t.upn),
   index('assignments_batch').on(t.batchId),
+  index('assignments_token').on(t.tokenId),
 ]);
+
+/**
+ * What the identity provider must forget: a token that reached it (uploaded, or exported and perhaps
+ * uploaded) and then came back, was lost, broke or was retired. Leaves in a removal batch like
+ * hand-outs do; done when that batch is marked uploaded (or Graph confirms).
+ */
+export const removals = sqliteTable('removals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  tokenId: integer('token_id').notNull().references(() => tokens.id),
+  assignmentId: integer('assignment_id').notNull().references(() => assignments.id),
+  upn: text('upn').notNull(),
+  /** returned | lost | broken | replaced | retired */
+  reason: text('reason', { enum: ASSIGNMENT_END_REASONS }).notNull(),
+  /** unassign (the device may be used again) or delete (never again). */
+  action: text('action', { enum: ['unassign', 'delete'] }).notNull(),
+  requestedAt: text('requested_at').notNull(),
+  requestedBy: text('requested_by').notNull(),
+  deskId: text('desk_id').notNull(),
+  batchId: integer('batch_id').references(() => batches.id),
+  doneAt: text('done_at'),
+}, (t) => [
+  index('removals_batch').on(t.batchId),
+  index('removals_token').on(t.tokenId),
+  uniqueIndex('removals_assignment_unique').on(t.assignmentId),
+]);
+
+/**
+ * Recent code checks with the offset they matched at: evidence for drift quarantine and for the
+ * "is the kiosk's own clock off?" check (many tokens from different imports at one offset). Pruned.
+ */
+export const codeChecks = sqliteTable('code_checks', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  tokenId: integer('token_id').notNull().references(() => tokens.id),
+  importId: integer('import_id').notNull(),
+  atMs: integer('at_ms').notNull(),
+  /** hand-out | out-of-window | self-check | return */
+  kind: text('kind').notNull(),
+  offsetSteps: integer('offset_steps').notNull(),
+}, (t) => [index('code_checks_at').on(t.atMs)]);
+
+/**
+ * Upload to Entra through Microsoft Graph: each token's progress in one tenant, written before and
+ * after every call (services/upload/ledger.ts), so a run killed at any point resumes exactly once.
+ */
+export const graphUploads = sqliteTable('graph_uploads', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  tenant: text('tenant').notNull(),
+  serial: text('serial').notNull(),
+  assignmentId: integer('assignment_id').references(() => assignments.id),
+  batchId: integer('batch_id').references(() => batches.id),
+  /** pending | creating | created | activating | activated | staged | failed */
+  stage: text('stage').notNull(),
+  userId: text('user_id'),
+  deviceId: text('device_id'),
+  failureCode: text('failure_code'),
+  failureReason: text('failure_reason'),
+  calls: integer('calls').notNull().default(0),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [uniqueIndex('graph_uploads_tenant_serial').on(t.tenant, t.serial), index('graph_uploads_batch').on(t.batchId)]);
 
 /**
  * Append-only, hash-chained: hash = sha256(prevHash + canonical row). Triggers (a custom
@@ -147,6 +237,8 @@ export const rosterPeople = sqliteTable('roster_people', {
   displayName: text('display_name').notNull(),
   employeeId: text('employee_id'),
   badge: text('badge'),
+  /** The directory login (e.g. sAMAccountName): privacyIDEA and LinOTP look users up by it. */
+  login: text('login'),
   updatedAt: text('updated_at').notNull(),
 }, (t) => [
   uniqueIndex('roster_people_upn_unique').on(t.upn),

@@ -7,7 +7,7 @@
 import { and, asc, count, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
 import { Refusal } from '../core/errors.js';
 import type { Db } from './connection.js';
-import { tokens, type TokenStatus } from './schema.js';
+import { tokens, type TokenStatus, TOKEN_STATUSES } from './schema.js';
 import type { AssignmentRepo, AssignmentView } from './assignmentRepo.js';
 
 /** A token as screens and commands see it: every column but the sealed seed. */
@@ -90,7 +90,7 @@ export class TokenRepo {
 
   countByStatus(): Record<TokenStatus, number> {
     const rows = this.db.select({ status: tokens.status, n: count() }).from(tokens).groupBy(tokens.status).all();
-    const counts: Record<TokenStatus, number> = { 'in-stock': 0, assigned: 0, exported: 0, uploaded: 0, revoked: 0 };
+    const counts = Object.fromEntries(TOKEN_STATUSES.map((status) => [status, 0])) as Record<TokenStatus, number>;
     for (const row of rows) counts[row.status] = row.n;
     return counts;
   }
