@@ -80,6 +80,9 @@ describe('TokenRepo', () => {
       preassignedUpn: 'p@example.com',
       importId,
       seedPurged: false,
+      statusChangedAt: null,
+      quarantineReason: null,
+      quarantineOffsetSteps: null,
     });
     expect(inventory.vault.open('0042', store.tokens.sealedSeedOf(1)!.sealed!)).toEqual(new Uint8Array(32).fill(9));
   });
@@ -127,7 +130,7 @@ describe('TokenRepo', () => {
     tokens.lock(id, 42);
     tokens.returnToStock(id);
     expect(tokens.verificationState(id)).toEqual({ status: 'in-stock', lastAcceptedStep: 500, failedAttempts: 0, lockedUntilMs: null });
-    expect(tokens.countByStatus()).toEqual({ 'in-stock': 1, assigned: 0, exported: 0, uploaded: 0, revoked: 0 });
+    expect(tokens.countByStatus()).toEqual({ 'in-stock': 1, assigned: 0, exported: 0, uploaded: 0, returned: 0, lost: 0, broken: 0, retired: 0, quarantined: 0 });
   });
 });
 
