@@ -99,13 +99,19 @@ describe('exportBatch (Entra CSV)', () => {
 describe('exportBatch: the file is exactly what the exporter writes (golden files, end to end)', () => {
   // The golden rows handed out at a real desk: seeds imported, codes typed at the rows' times with
   // the rows' clock offsets. The service must then write the golden files byte for byte.
-  it('graph-json: all three rows, byte for byte the golden file', async () => {
+  it('graph-json: all three rows, byte for byte the golden file, and who gets each token in the manifest', async () => {
     const inventory = await goldenDesk([...GOLDEN_ROWS, GOLDEN_SHA256_ROW]);
     const result = exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN, now: NOW });
     const bytes = readFileSync(result.filePath!);
     expect(bytes.equals(Buffer.from(fixture('export', 'batch.graph.json')))).toBe(true);
     expect(bytes.equals(Buffer.from(exporters['graph-json'].render([...GOLDEN_ROWS, GOLDEN_SHA256_ROW])))).toBe(true);
     expect(result.manifest!.sha256).toBe(sha256(fixture('export', 'batch.graph.json')));
+    // The entries the file's earlier layout carried in its "tokendesk" member, now in the manifest.
+    const manifest = JSON.parse(readFileSync(result.manifestPath!, 'utf8')) as Record<string, unknown>;
+    const v1 = JSON.parse(Buffer.from(fixture('export', 'batch.graph.v1.json')).toString('utf8')) as { tokendesk: { assignments: unknown[] } };
+    expect(manifest).toEqual({ ...result.manifest, assignments: v1.tokendesk.assignments });
+    expect(Object.keys(manifest).at(-1)).toBe('assignments');
+    expect(manifest.layout).toBe(2);
   });
 
   it('entra-csv: the SHA-256 token is left waiting by name, the rest is the golden file', async () => {
@@ -124,7 +130,7 @@ describe('exportBatch: the file is exactly what the exporter writes (golden file
 });
 
 describe('exportBatch: graph-json against the Graph property names and types (DESIGN.md section 2)', () => {
-  it('is a bulk-create body Graph takes, with the assignment, name and offset of each token beside it', async () => {
+  it('is the bulk-create body Graph takes, as-is; the assignment, name and offset of each token are in the manifest', async () => {
     const tokens = makeTokens(3);
     const inventory = await desk('desk-g', tokens, [
       { token: tokens[0]!, upn: 'Ann@Example.com', name: 'Ann key' },
@@ -133,9 +139,10 @@ describe('exportBatch: graph-json against the Graph property names and types (DE
     ]);
     const result = exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN, now: NOW });
     const text = readFileSync(result.filePath!, 'utf8');
-    const document = JSON.parse(text) as Record<string, unknown> & { value: Array<Record<string, unknown>>; tokendesk: { assignments: Array<Record<string, unknown>> } };
+    const document = JSON.parse(text) as Record<string, unknown> & { value: Array<Record<string, unknown>> };
 
-    // What PATCH /directory/authenticationMethodDevices/hardwareOathDevices takes.
+    // What PATCH /directory/authenticationMethodDevices/hardwareOathDevices takes, and nothing else.
+    expect(Object.keys(document)).toEqual(['@context', 'value']);
     expect(document['@context']).toBe('#$delta');
     expect(document.value).toHaveLength(3);
     const graphProperties = new Set(['@contentId', 'serialNumber', 'manufacturer', 'model', 'secretKey', 'timeIntervalInSeconds', 'hashFunction', 'displayName', 'assignTo']);
@@ -156,11 +163,14 @@ describe('exportBatch: graph-json against the Graph property names and types (DE
     expect(text).not.toMatch(/"timeIntervalInSeconds": "/);
 
     // For the assign and activate calls: the UPN, the name, and each token's measured offset.
-    expect(document.tokendesk.assignments.map((a) => [a['@contentId'], a.serialNumber, a.upn, a.displayName, a.offsetSteps])).toEqual([
+    const manifest = JSON.parse(readFileSync(result.manifestPath!, 'utf8')) as { assignments: Array<Record<string, unknown>> };
+    expect(manifest.assignments.map((a) => [a['@contentId'], a.serialNumber, a.upn, a.displayName, a.offsetSteps])).toEqual([
       ['1', tokens[0]!.serial, 'ann@example.com', 'Ann key', 0],
       ['2', tokens[1]!.serial, 'bo@example.com', 'Token2 C202', 1],
       ['3', tokens[2]!.serial, 'cy@example.com', 'Token2 C202', -1],
     ]);
+    // The manifest holds no secret.
+    for (const t of tokens) expect(readFileSync(result.manifestPath!, 'utf8')).not.toContain(t.base32);
   });
 
   it('writes hmacsha256 in lower case for SHA-256 tokens', async () => {
