@@ -7,6 +7,7 @@ import { decodeBase32 } from '../../src/core/secretCodec.js';
 import { codeAtStep, timeStep } from '../../src/core/totp.js';
 import { exporters } from '../../src/formats/index.js';
 import { exportBatch, sweepOrphanedBatchFiles } from '../../src/services/exportBatch.js';
+import { mergeBatches } from '../../src/services/batchMerge.js';
 import { handOut } from '../../src/services/handOut.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import { voidBatch } from '../../src/services/batches.js';
@@ -182,6 +183,46 @@ describe('exportBatch: graph-json against the Graph property names and types (DE
   });
 });
 
+describe('exportBatch: a format that cannot carry a token names one that can, never the one asked for', () => {
+  /** A desk with one token of this kind (from an OATH CSV, the file that can say digits and hash), handed out. */
+  async function oneToken(spec: { digits: number; hash: 'SHA1' | 'SHA256' | 'SHA512'; secretBytes: number }) {
+    const inventory = freshInventory('desk-f');
+    const [token] = makeTokens(1, { secretBytes: spec.secretBytes });
+    const csv = `${token!.serial},${token!.secretHex},totp,${spec.digits},30,${spec.hash.toLowerCase()}\n`;
+    const report = await importSeeds(inventory, { file: writeTemp('seeds.csv', csv), actor: ADMIN });
+    expect(report.added).toBe(1);
+    const code = codeAtStep({ secret: token!.secret, algorithm: spec.hash, digits: spec.digits, period: 30 }, timeStep(NOW, 30));
+    expect(handOut(inventory, { serial: token!.serial, upn: 'ann@example.com', code, actor: STAFF, now: NOW }).ok).toBe(true);
+    return { inventory, token: token! };
+  }
+
+  it('SHA-512 asked as graph-json: suggests oath-csv', async () => {
+    const { inventory, token } = await oneToken({ digits: 6, hash: 'SHA512', secretBytes: 64 });
+    const error = refusalOf(() => exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN }));
+    expect(error.code).toBe('format-cannot-carry');
+    expect(error.message).toContain(`cannot go in graph-json: ${token.serial}`);
+    expect(error.message).toContain('Export with --format oath-csv');
+    expect(error.message).not.toContain('--format graph-json');
+    expect(error.details).toMatchObject({ suggestedFormat: 'oath-csv' });
+  });
+
+  it('SHA-256 with a 20-byte seed asked as oath-csv (privacyIDEA would read it as SHA-1): suggests graph-json', async () => {
+    const { inventory } = await oneToken({ digits: 6, hash: 'SHA256', secretBytes: 20 });
+    const error = refusalOf(() => exportBatch(inventory, { format: 'oath-csv', outDir: tempDir(), actor: ADMIN }));
+    expect(error.message).toContain('Export with --format graph-json');
+    expect(error.message).not.toContain('--format oath-csv');
+  });
+
+  it('says so when no format can carry it', async () => {
+    const { inventory } = await oneToken({ digits: 8, hash: 'SHA256', secretBytes: 20 });
+    for (const format of ['entra-csv', 'graph-json', 'oath-csv'] as const) {
+      const error = refusalOf(() => exportBatch(inventory, { format, outDir: tempDir(), actor: ADMIN }));
+      expect(error.message).toMatch(/No other format can carry them all either: leave them waiting with --skip-unsupported, or undo those hand-outs/);
+      expect(error.message).not.toMatch(/Export with --format/);
+    }
+  });
+});
+
 describe('exportBatch: --since and --desk', () => {
   it('takes only the hand-outs verified since the time given, and leaves the rest waiting', async () => {
     const tokens = makeTokens(4);
@@ -259,6 +300,41 @@ describe('exportBatch --batch: the same batch again, byte for byte', () => {
     inventory.sqlite.prepare("UPDATE assignments SET upn = 'other@example.com' WHERE id = 1").run();
     expect(refusalOf(() => exportBatch(inventory, { batch: 1, actor: ADMIN })).code).toBe('rewrite-differs');
     expect(existsSync(first.filePath!)).toBe(false);
+  });
+});
+
+describe('graph-json batches exported before layout 2 (the "tokendesk" member in the file)', () => {
+  /** What the previous version left: the layout 1 file, its sha256 in the batch row, a manifest without layout or assignments. */
+  async function legacyBatch() {
+    const inventory = await goldenDesk([...GOLDEN_ROWS, GOLDEN_SHA256_ROW]);
+    const out = tempDir();
+    const first = exportBatch(inventory, { format: 'graph-json', outDir: out, actor: ADMIN, now: NOW });
+    const v1 = Buffer.from(fixture('export', 'batch.graph.v1.json'));
+    inventory.sqlite.prepare('UPDATE batches SET sha256 = ? WHERE id = 1').run(sha256(v1));
+    writeFileSync(first.filePath!, v1);
+    const { layout: _two, ...fields } = first.manifest!;
+    const manifestText = `${JSON.stringify({ ...fields, sha256: sha256(v1) }, null, 2)}\n`;
+    writeFileSync(first.manifestPath!, manifestText);
+    return { inventory, first, v1, manifestText, out };
+  }
+
+  it('are written again byte for byte in their own layout, manifest included', async () => {
+    const { inventory, first, v1, manifestText } = await legacyBatch();
+    rmSync(first.filePath!);
+    rmSync(first.manifestPath!);
+    const again = exportBatch(inventory, { batch: 1, actor: ADMIN, outDir: tempDir() });
+    expect(readFileSync(again.filePath!).equals(v1)).toBe(true);
+    expect(readFileSync(again.manifestPath!, 'utf8')).toBe(manifestText);
+    expect(again.manifest).not.toHaveProperty('layout');
+  });
+
+  it('merge, taking who gets each token from the file; the merged file is layout 2 with them in its manifest', async () => {
+    const { first } = await legacyBatch();
+    const merged = await mergeBatches({ files: [first.filePath!], outDir: join(tempDir(), 'upload'), now: NOW });
+    expect(readFileSync(merged.filePath).equals(Buffer.from(fixture('export', 'batch.graph.json')))).toBe(true);
+    const v1 = JSON.parse(Buffer.from(fixture('export', 'batch.graph.v1.json')).toString('utf8')) as { tokendesk: { assignments: unknown[] } };
+    const manifest = JSON.parse(readFileSync(merged.manifestPath, 'utf8')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ merge: true, format: 'graph-json', layout: 2, count: 3, assignments: v1.tokendesk.assignments });
   });
 });
 
