@@ -95,6 +95,24 @@ describe('export raced by another connection between its read and its commit', (
     expect(files(out)).toEqual([`tokendesk-${theirs}.json`, `tokendesk-${theirs}.manifest.json`]);
   });
 
+  it('another command starting meanwhile (it sweeps HOME/exports) leaves the streamed file alone', async () => {
+    const { inventory } = await fourHandedOut();
+    const result = exportBatch(inventory, {
+      format: 'entra-csv',
+      actor: ADMIN,
+      now: NOW,
+      faults: {
+        at(step) {
+          if (step !== 'rendered') return;
+          expect(files(inventory.paths.exports).filter((name) => name.startsWith('.tmp-'))).toHaveLength(1);
+          openInventory(inventory.paths.dir).close(); // what `tokendesk batch list` or the kiosk does at start
+        },
+      },
+    });
+    expect(result.manifest!.count).toBe(4);
+    expect(files(inventory.paths.exports)).toEqual([`tokendesk-${result.manifest!.batch}.csv`, `tokendesk-${result.manifest!.batch}.manifest.json`]);
+  });
+
   it('hand-outs made meanwhile are not taken: they wait for the next batch', async () => {
     const { inventory, tokens, other } = await fourHandedOut();
     const result = exportBatch(inventory, {

@@ -124,6 +124,10 @@ export function commitUnderLock<T>(inventory: Inventory, options: { outDir: stri
   const { store } = inventory;
   const { outDir, faults } = options;
   const created: string[] = [];
+  // New files are taken away again on roll-back; a rewrite's replaced file is the batch's own bytes.
+  const remember = (exclusive: boolean) => (path: string) => {
+    if (exclusive) created.push(path);
+  };
   let result: T;
   try {
     result = store.durably(() =>
@@ -133,7 +137,7 @@ export function commitUnderLock<T>(inventory: Inventory, options: { outDir: stri
         const locked: LockedExport = {
           orphaned: sweepUnderLock(inventory, [outDir]),
           placeFile(staged, target, { exclusive }) {
-            staged.file.placeAt(target, { exclusive, step: 'file', faults, placed: (path) => exclusive && created.push(path) });
+            staged.file.placeAt(target, { exclusive, step: 'file', faults, placed: remember(exclusive) });
           },
           publishManifest(target, manifest, staged, { exclusive }) {
             const temp = new TempFile(target);
@@ -145,7 +149,7 @@ export function commitUnderLock<T>(inventory: Inventory, options: { outDir: stri
               } else {
                 temp.write(Buffer.from(manifestText(manifest), 'utf8'));
               }
-              temp.placeAt(target, { exclusive, step: 'manifest', faults, placed: (path) => exclusive && created.push(path) });
+              temp.placeAt(target, { exclusive, step: 'manifest', faults, placed: remember(exclusive) });
             } finally {
               temp.discard();
             }
