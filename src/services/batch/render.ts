@@ -57,6 +57,11 @@ export function* renderBatch(rows: Iterable<StoredBatchRow>, plan: RenderPlan): 
   const ready: Buffer[] = [];
 
   const add = (chunk: Chunk) => {
+    // Text that surely fits (at most 3 bytes per UTF-16 unit) is encoded straight into the block.
+    if (typeof chunk === 'string' && chunk.length * 3 <= BLOCK_BYTES - used) {
+      used += block.write(chunk, used, 'utf8');
+      return;
+    }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     let offset = 0;
     while (offset < bytes.byteLength) {
