@@ -28,7 +28,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function registerExport(program: Command): void {
   withSignIn(withJson(withHome(program.command('export'))))
     .description('write a new batch of verified hand-outs not yet exported, for upload to the identity provider')
-    .option('--format <format>', `${BATCH_FORMATS.map((f) => `${f} (${exporters[f].description})`).join('; ')}. Default: entra-csv; with --batch: the batch's own`)
+    .option('--format <format>', `${BATCH_FORMATS.map((f) => `${f}: ${exporters[f].description}`).join('; ')}. Default: entra-csv; with --batch: the batch's own`)
     .option('--out <dir>', 'folder for the batch file and its manifest (default: HOME/exports)')
     .option('--since <time>', 'only hand-outs verified at or after this time, e.g. 2026-11-29 or 2026-11-29T08:00:00Z')
     .option('--desk <id>', 'only hand-outs made at this desk id')

@@ -34,46 +34,50 @@ export interface Staged {
   discard(): void;
 }
 
-function openStage(target: string, plan: RenderPlan): { file: TempFile; parts: { assignments: TempFile | null; writer: BlockWriter | null }; plan: RenderPlan; discard(): void } {
-  const file = new TempFile(target);
-  const parts: { assignments: TempFile | null; writer: BlockWriter | null } = { assignments: null, writer: null };
-  const withParts: RenderPlan = {
-    ...plan,
-    assignments: (text) => {
-      if (parts.writer === null) {
-        parts.assignments = new TempFile(`${target}.assignments`);
-        const temp = parts.assignments;
-        parts.writer = new BlockWriter((bytes) => temp.write(bytes));
-      }
-      parts.writer.add(text);
-    },
-  };
-  return {
-    file,
-    parts,
-    plan: withParts,
-    discard() {
-      file.discard();
-      parts.assignments?.discard();
-    },
-  };
-}
+/** The temp files one batch is streamed into: the file, and the manifest's assignments when its layout keeps them there. */
+class Stage {
+  readonly file: TempFile;
+  readonly plan: RenderPlan;
+  #assignments: TempFile | null = null;
+  #writer: BlockWriter | null = null;
 
-function closeStage(stage: ReturnType<typeof openStage>, rendered: Rendered, encryption: Staged['encryption']): Staged {
-  stage.parts.writer?.flush();
-  stage.file.finish();
-  stage.parts.assignments?.finish();
-  return { file: stage.file, assignments: stage.parts.assignments, rendered, encryption, discard: stage.discard };
+  constructor(private readonly target: string, plan: RenderPlan) {
+    this.file = new TempFile(target);
+    this.plan = { ...plan, assignments: (text) => this.#assignment(text) };
+  }
+
+  #assignment(text: string): void {
+    if (this.#writer === null) {
+      const temp = (this.#assignments = new TempFile(`${this.target}.assignments`));
+      this.#writer = new BlockWriter((bytes) => temp.write(bytes));
+    }
+    this.#writer.add(text);
+  }
+
+  /** Everything durable and closed: ready for the lock. */
+  staged(rendered: Rendered, encryption: Staged['encryption']): Staged {
+    this.#writer?.flush();
+    this.file.finish();
+    this.#assignments?.finish();
+    return { file: this.file, assignments: this.#assignments, rendered, encryption, discard: () => this.discard() };
+  }
+
+  discard(): void {
+    this.file.discard();
+    this.#assignments?.discard();
+  }
 }
 
 /** Streams `rows` into a temp file beside `target`; the rows are closed whatever happens. */
 export function stagePlain(target: string, rows: RowStream<StoredBatchRow>, plan: RenderPlan): Staged {
-  let stage: ReturnType<typeof openStage> | null = null;
+  let stage: Stage | null = null;
   try {
-    stage = openStage(target, plan);
+    stage = new Stage(target, plan);
     const file = stage.file;
-    const rendered = renderInto(rows, stage.plan, (block) => file.write(block));
-    return closeStage(stage, rendered, null);
+    return stage.staged(
+      renderInto(rows, stage.plan, (block) => file.write(block)),
+      null,
+    );
   } catch (error) {
     stage?.discard();
     throw error;
@@ -87,19 +91,18 @@ export function stagePlain(target: string, rows: RowStream<StoredBatchRow>, plan
  * bytes reach the disk. `rows` should be read on a connection of their own (the stream awaits).
  */
 export async function stageEncrypted(target: string, rows: RowStream<StoredBatchRow>, plan: RenderPlan, recipients: string[]): Promise<Staged> {
-  let stage: ReturnType<typeof openStage> | null = null;
+  let stage: Stage | null = null;
   try {
-    stage = openStage(target, plan);
-    let rendered: Rendered | null = null;
-    const hash = createHash('sha256');
-    const blocks = renderBatch(rows, stage.plan);
+    stage = new Stage(target, plan);
     const file = stage.file;
-    for await (const block of encryptBlocks(blocks, recipients, (value) => (rendered = value))) {
+    const hash = createHash('sha256');
+    let rendered: Rendered | null = null;
+    for await (const block of encryptBlocks(renderBatch(rows, stage.plan), recipients, (value) => (rendered = value))) {
       file.write(block);
       hash.update(block);
     }
     if (rendered === null) throw new Error('the encrypted stream ended before the batch did');
-    return closeStage(stage, rendered, { recipients, sha256: hash.digest('hex') });
+    return stage.staged(rendered, { recipients, sha256: hash.digest('hex') });
   } catch (error) {
     stage?.discard();
     throw error;
