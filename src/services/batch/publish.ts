@@ -121,15 +121,18 @@ export interface LockedExport {
 
 /**
  * Runs `commit` under the write lock with synchronous=FULL, after sweeping HOME/exports and
- * `outDir`. Files it put in place exclusively (new ones) are removed again if it throws.
+ * `outDir`. Files it created are removed again if it throws.
  */
 export function commitUnderLock<T>(inventory: Inventory, options: { outDir: string; faults?: ExportFaults }, commit: (locked: LockedExport) => T): T {
   const { store } = inventory;
   const { outDir, faults } = options;
   const created: string[] = [];
-  // New files are taken away again on roll-back; a rewrite's replaced file is the batch's own bytes.
-  const remember = (exclusive: boolean) => (path: string) => {
-    if (exclusive) created.push(path);
+  // Files this export created are taken away again on roll-back; one it replaced held the batch's own bytes.
+  const remember = (target: string) => {
+    const existed = existsSync(target);
+    return (path: string) => {
+      if (!existed) created.push(path);
+    };
   };
   let result: T;
   try {
@@ -140,7 +143,7 @@ export function commitUnderLock<T>(inventory: Inventory, options: { outDir: stri
         const locked: LockedExport = {
           orphaned: sweepUnderLock(inventory, [outDir]),
           placeFile(staged, target, { exclusive }) {
-            staged.file.placeAt(target, { exclusive, step: 'file', faults, placed: remember(exclusive) });
+            staged.file.placeAt(target, { exclusive, step: 'file', faults, placed: remember(target) });
           },
           publishManifest(target, manifest, staged, { exclusive }) {
             const temp = new TempFile(target);
@@ -152,7 +155,7 @@ export function commitUnderLock<T>(inventory: Inventory, options: { outDir: stri
               } else {
                 temp.write(Buffer.from(manifestText(manifest), 'utf8'));
               }
-              temp.placeAt(target, { exclusive, step: 'manifest', faults, placed: remember(exclusive) });
+              temp.placeAt(target, { exclusive, step: 'manifest', faults, placed: remember(target) });
             } finally {
               temp.discard();
             }
