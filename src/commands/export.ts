@@ -78,6 +78,7 @@ export function registerExport(program: Command): void {
           out(result.rewritten ? `Batch ${m.batch} written again, byte for byte: ${m.count} token(s) in ${m.format}` : `Batch ${m.batch}: ${m.count} token(s) in ${m.format}`);
           out(`  file      ${result.filePath}`);
           out(`  manifest  ${result.manifestPath}`);
+          if (m.layout !== undefined && m.format === 'graph-json') out('  The file is the Graph bulk-create body, to send as-is; who gets each token is in the manifest ("assignments").');
           if (m.encrypted) {
             out(`  sha256    ${m.sha256} (of the plaintext, checked by \`batch decrypt\`)`);
             out(`  encrypted age, to ${m.encrypted.recipients.length} recipient(s); sha256 of the .age file ${m.encrypted.sha256}`);
