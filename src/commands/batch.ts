@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describeOffset } from '../core/drift.js';
-import { Refusal, UsageError } from '../core/errors.js';
-import { newKeyPair, parseIdentityList } from '../services/batchCrypto.js';
-import { decryptBatchFile } from '../services/batchDecrypt.js';
-import { mergeBatches } from '../services/batchMerge.js';
-import { listBatches, markUploaded, showBatch, voidBatch } from '../services/batches.js';
-import { publishFile, sweepOrphanedBatchFiles } from '../services/exportBatch.js';
+import { UsageError } from '../core/errors.js';
+import { createIdentityFile, decryptBatchFile } from '../services/batch/decrypt.js';
+import { parseIdentityList } from '../services/batch/encryption.js';
+import { listBatches, markUploaded, showBatch, voidBatch } from '../services/batch/lifecycle.js';
+import { MERGEABLE_FORMATS, mergeBatches } from '../services/batch/merge.js';
+import { sweepOrphanedBatchFiles } from '../services/batch/orphans.js';
 import { printOrphans } from './export.js';
 import { asAdmin, out, printJson, run, withHome, withInventory, withJson, withSignIn } from './shared.js';
 
@@ -85,7 +85,7 @@ export function registerBatch(program: Command): void {
     });
 
   withJson(withHome(batch.command('merge')))
-    .description("combine graph-json or entra-csv batches from several desks into one upload, after checking them (each with its manifest beside it)")
+    .description(`combine ${MERGEABLE_FORMATS.join(' or ')} batches from several desks into one upload, after checking them (each with its manifest beside it)`)
     .argument('<files...>', 'batch files')
     .requiredOption('--out <dir>', 'folder for the merged file and its manifest')
     .option('--identity <file>', 'age identity file (AGE-SECRET-KEY-1...) to merge encrypted .age batch files in memory')
@@ -130,15 +130,11 @@ export function registerBatch(program: Command): void {
     .requiredOption('--out <file>', 'the identity file to create (never overwritten)')
     .action(async (options: { home?: string; json?: boolean; out: string }) => {
       await run(options, async () => {
-        const target = resolve(options.out);
-        if (existsSync(target)) throw new Refusal('file-exists', `${target} already exists: an identity file is never overwritten (that would lose the key to earlier batches)`);
-        const pair = await newKeyPair();
-        mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-        publishFile(target, Buffer.from(pair.fileText, 'utf8'), { exclusive: true, written: [], step: 'file' });
-        if (options.json) return printJson({ ok: true, identityFile: target, recipient: pair.recipient });
-        out(`Wrote the identity (the secret key) to ${target} (0600). Keep it on the upload admin's machine, never on the desk.`);
+        const { identityFile, recipient } = await createIdentityFile(options.out);
+        if (options.json) return printJson({ ok: true, identityFile, recipient });
+        out(`Wrote the identity (the secret key) to ${identityFile} (0600). Keep it on the upload admin's machine, never on the desk.`);
         out('The public key, for the desk: tokendesk export --encrypt-to <this>');
-        out(pair.recipient);
+        out(recipient);
       });
     });
 }

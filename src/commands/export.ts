@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { exporters } from '../formats/index.js';
 import { BATCH_FORMATS, type BatchFormat } from '../formats/types.js';
-import { parseRecipientList, recipientProblem } from '../services/batchCrypto.js';
-import { exportBatch, exportEncryptedBatch, normaliseSince, type ExportResult, type OrphanReport } from '../services/exportBatch.js';
+import { parseRecipientList, recipientProblem } from '../services/batch/encryption.js';
+import { exportBatch, exportEncryptedBatch } from '../services/batch/export.js';
+import type { OrphanReport } from '../services/batch/orphans.js';
+import type { ExportResult } from '../services/batch/types.js';
+import { normaliseSince } from '../services/batch/waiting.js';
 import { asAdmin, oneOf, out, printJson, reportError, withHome, withJson, withSignIn } from './shared.js';
 
 interface ExportOptions {
@@ -24,7 +28,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function registerExport(program: Command): void {
   withSignIn(withJson(withHome(program.command('export'))))
     .description('write a new batch of verified hand-outs not yet exported, for upload to the identity provider')
-    .option('--format <format>', `one of ${BATCH_FORMATS.join(', ')} (default: entra-csv; with --batch: the batch's own)`)
+    .option('--format <format>', `${BATCH_FORMATS.map((f) => `${f}: ${exporters[f].description}`).join('; ')}. Default: entra-csv; with --batch: the batch's own`)
     .option('--out <dir>', 'folder for the batch file and its manifest (default: HOME/exports)')
     .option('--since <time>', 'only hand-outs verified at or after this time, e.g. 2026-11-29 or 2026-11-29T08:00:00Z')
     .option('--desk <id>', 'only hand-outs made at this desk id')
@@ -74,6 +78,7 @@ export function registerExport(program: Command): void {
           out(result.rewritten ? `Batch ${m.batch} written again, byte for byte: ${m.count} token(s) in ${m.format}` : `Batch ${m.batch}: ${m.count} token(s) in ${m.format}`);
           out(`  file      ${result.filePath}`);
           out(`  manifest  ${result.manifestPath}`);
+          if (m.layout !== undefined && m.format === 'graph-json') out('  The file is the Graph bulk-create body, to send as-is; who gets each token is in the manifest ("assignments").');
           if (m.encrypted) {
             out(`  sha256    ${m.sha256} (of the plaintext, checked by \`batch decrypt\`)`);
             out(`  encrypted age, to ${m.encrypted.recipients.length} recipient(s); sha256 of the .age file ${m.encrypted.sha256}`);

@@ -21,8 +21,8 @@ import {
 } from './seedRules.js';
 import { headLines, splitSimpleCsvLine } from './sniff.js';
 import { SeedFileError } from './types.js';
-import type { BatchExporter, BatchRow, ByteSource, ParseOptions, ParseResult, SeedImporter, SeedRecord } from './types.js';
-import { assertCanTake, rowsItCannotTake } from './exportRules.js';
+import type { BatchExporter, BatchReadBack, BatchRow, ByteSource, ParseOptions, ParseResult, SeedImporter, SeedRecord } from './types.js';
+import { defineExporter } from './batchExporter.js';
 
 export const ENTRA_CSV_COLUMNS = ['upn', 'serial number', 'secret key', 'time interval', 'manufacturer', 'model'] as const;
 type EntraColumn = (typeof ENTRA_CSV_COLUMNS)[number];
@@ -193,20 +193,36 @@ function whyEntraCannotTake(row: BatchRow): string | null {
   return null;
 }
 
-export const entraCsvExporter: BatchExporter = {
+export const entraCsvExporter: BatchExporter = defineExporter({
   format: 'entra-csv',
   fileExtension: 'csv',
-  unsupported(rows) {
-    return rowsItCannotTake(rows, whyEntraCannotTake);
-  },
-  render(rows) {
-    assertCanTake('Entra CSV', rows, whyEntraCannotTake);
-    const lines = [ENTRA_CSV_HEADER];
-    for (const row of rows) {
-      lines.push(
-        [row.upn, row.serial, encodeBase32(row.secret), String(row.period), row.manufacturer, row.model].map(csvCell).join(','),
-      );
+  description: 'Entra admin centre CSV upload (SHA-1, 6 digits, 30/60 s only)',
+  whyNot: whyEntraCannotTake,
+  header: () => `${ENTRA_CSV_HEADER}${LINE_END}`,
+  row: (row) => `${[row.upn, row.serial, encodeBase32(row.secret), String(row.period), row.manufacturer, row.model].map(csvCell).join(',')}${LINE_END}`,
+  footer: () => '',
+  readBack: readEntraCsvBatch,
+});
+
+/** An Entra CSV batch read back (merge): every row must name its UPN. */
+async function readEntraCsvBatch(bytes: Uint8Array): Promise<BatchReadBack> {
+  const problems: BatchReadBack['problems'] = [];
+  let parsed: ParseResult;
+  try {
+    parsed = await parseEntraCsv([bytes], { secretEncoding: 'base32' });
+  } catch (error) {
+    if (error instanceof SeedFileError) return { rows: [], problems: [{ message: `it is not an entra-csv batch: ${error.message}` }] };
+    throw error;
+  }
+  for (const reject of parsed.rejects) problems.push({ message: `line ${reject.where.line ?? '?'}: ${reject.reason}`, serial: reject.serial });
+  if (problems.length > 0) return { rows: [], problems };
+  const rows: BatchRow[] = [];
+  for (const r of parsed.records) {
+    if (!r.upn) {
+      problems.push({ message: `serial ${r.serial} has no UPN (a vendor seed file, not a batch?)`, serial: r.serial });
+      continue;
     }
-    return new TextEncoder().encode(lines.join(LINE_END) + LINE_END);
-  },
-};
+    rows.push({ upn: r.upn, serial: r.serial, secret: r.secret, algorithm: r.algorithm, digits: r.digits, period: r.period, manufacturer: r.manufacturer, model: r.model, displayName: '', offsetSteps: 0, verifiedAt: '' });
+  }
+  return { rows, problems };
+}

@@ -5,7 +5,7 @@ import { entraCsvExporter, entraCsvImporter } from './entraCsv.js';
 import { graphJsonExporter, graphJsonImporter } from './graphJson.js';
 import { oathCsvExporter, oathCsvImporter } from './oathCsv.js';
 import { pskcImporter } from './pskc.js';
-import type { BatchExporter, BatchFormat, SeedFormat, SeedImporter } from './types.js';
+import { BATCH_FORMATS, type BatchExporter, type BatchFormat, type BatchRow, type SeedFormat, type SeedImporter } from './types.js';
 
 export const importers: Record<SeedFormat, SeedImporter> = {
   'entra-csv': entraCsvImporter,
@@ -20,6 +20,13 @@ export const exporters: Record<BatchFormat, BatchExporter> = {
   'oath-csv': oathCsvExporter,
 };
 
+/** The formats that can carry this row, in BATCH_FORMATS order (what a refusal suggests instead). */
+export function formatsThatCarry(row: BatchRow): BatchFormat[] {
+  return BATCH_FORMATS.filter((format) => exporters[format].whyNot(row) === null);
+}
+
+export { defineExporter, layeredExporter } from './batchExporter.js';
+export * from './manifest.js';
 export { detectFormat, DETECT_HEAD_BYTES } from './detect.js';
 export type { Detection } from './detect.js';
 export { readCsvRecords } from './csv.js';

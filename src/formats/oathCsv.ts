@@ -24,7 +24,7 @@ import type { CsvRecord } from './csv.js';
 import { SerialsSeen, WarningTally, checkSerial, describeWhere, readSecret } from './seedRules.js';
 import { headLines, splitSimpleCsvLine } from './sniff.js';
 import { SeedFileError } from './types.js';
-import { assertCanTake, rowsItCannotTake } from './exportRules.js';
+import { defineExporter } from './batchExporter.js';
 import type {
   BatchExporter,
   BatchRow,
@@ -262,20 +262,13 @@ function whyOathCsvCannotTake(row: BatchRow): string | null {
   return null;
 }
 
-export const oathCsvExporter: BatchExporter = {
+export const oathCsvExporter: BatchExporter = defineExporter({
   format: 'oath-csv',
   fileExtension: 'csv',
-  unsupported(rows) {
-    return rowsItCannotTake(rows, whyOathCsvCannotTake);
-  },
-  render(rows) {
-    assertCanTake('OATH CSV', rows, whyOathCsvCannotTake);
-    const lines = [...EXPORT_PREAMBLE];
-    for (const row of rows) {
-      lines.push(
-        [row.upn, '', '', row.serial, encodeHex(row.secret), 'totp', String(row.digits), String(row.period), HASH_COLUMN[row.algorithm]].join(','),
-      );
-    }
-    return new TextEncoder().encode(`${lines.join('\n')}\n`);
-  },
-};
+  description: 'privacyIDEA OATH CSV import, version 2 with users, hex seeds',
+  whyNot: whyOathCsvCannotTake,
+  header: () => `${EXPORT_PREAMBLE.join('\n')}\n`,
+  row: (row) =>
+    `${[row.upn, '', '', row.serial, encodeHex(row.secret), 'totp', String(row.digits), String(row.period), HASH_COLUMN[row.algorithm]].join(',')}\n`,
+  footer: () => '',
+});

@@ -124,12 +124,89 @@ export interface BatchRow {
   verifiedAt: string;
 }
 
+/*
+ * How a batch exporter is built
+ * -----------------------------
+ * A batch file is written as a stream: `header()`, then `row(row, index)` for each row in file
+ * order, then `footer(count)`. The export reads one hand-out from the database, decrypts its seed,
+ * hands it to `row`, wipes the seed and goes on, so a million hand-outs never sit in memory at once.
+ * Each piece is text (written as UTF-8) or bytes. Same rows, same bytes: no clock, no randomness,
+ * nothing but the rows (a batch is written again byte for byte from its stored rows).
+ *
+ * Before a row is written, `whyNot(row)` says whether the target can take it at all (null: it can),
+ * in words for the admin ("it uses SHA-256; Entra CSV takes SHA-1 only"). The export leaves such
+ * rows waiting, or refuses naming them and a format that can carry them.
+ *
+ * The simplest exporter is one call (see formats/batchExporter.ts):
+ *
+ *   export const myExporter = defineExporter({
+ *     format: 'my-csv', fileExtension: 'csv', description: 'What it is for, in one line',
+ *     whyNot: (row) => (row.digits !== 6 ? 'it shows 8-digit codes; my system takes 6' : null),
+ *     header: () => 'serial,seed\n',
+ *     row: (row) => `${row.serial},${encodeHex(row.secret)}\n`,
+ *     footer: () => '',
+ *   });
+ *
+ * and an entry in BATCH_FORMATS and in formats/index.ts. `render(rows)` and `unsupported(rows)`
+ * come with it. The rest is optional:
+ *  - a format whose file has changed keeps its older layouts writable (`layouts`, newest first),
+ *    so batches exported before still come out byte for byte (graph-json);
+ *  - a writer's `assignment(row, index)`: who gets the token, for files that do not say it
+ *    themselves; the export writes these into the batch's manifest (graph-json: the file is
+ *    exactly Graph's bulk-create body, so the UPNs travel beside it);
+ *  - `readBack(bytes, manifest)`: reads a batch file of the format back into rows, which makes the
+ *    format mergeable (`batch merge`).
+ */
+
+/** A piece of a batch file: text is written as UTF-8. */
+export type Chunk = string | Uint8Array;
+
+/** Who gets one token, as a manifest carries it for files that do not say (JSON values only). */
+export type ManifestAssignment = Record<string, string | number>;
+
+/** Writes one batch file, a row at a time. A fresh writer per file: it may count or remember. */
+export interface BatchFileWriter {
+  header(): Chunk;
+  /** `index` is the row's 0-based position in the file. */
+  row(row: BatchRow, index: number): Chunk;
+  /** `count` rows were written. */
+  footer(count: number): Chunk;
+  /** Who gets this token, for the manifest (only layouts whose file does not say). */
+  assignment?(row: BatchRow, index: number): ManifestAssignment;
+}
+
+/** What `readBack` needs from a batch's manifest (formats/manifest.ts reads the manifest). */
+export interface ManifestFacts {
+  /** The file's layout within its format; 1 when the manifest names none. */
+  layout: number;
+  /** The manifest's `assignments`, unread: the format reads its own. */
+  assignments: readonly unknown[] | null;
+}
+
+export interface BatchReadBack {
+  rows: BatchRow[];
+  /** What could not be read, in words naming element or line and serial; never a secret. */
+  problems: Array<{ message: string; serial?: string }>;
+}
+
 /** An exporter refuses rows the target cannot take, naming them, rather than writing a bad file. */
 export interface BatchExporter {
-  format: BatchFormat;
-  fileExtension: string;
+  readonly format: BatchFormat;
+  readonly fileExtension: string;
+  /** One line for people choosing a format (the kiosk's Batches screen, `--help`). */
+  readonly description: string;
+  /** The layout new batches get: 1 unless the format's file changed since it was first written. */
+  readonly layout: number;
+  /** Every layout `writer` still writes, newest first. */
+  readonly layouts: readonly number[];
+  /** Why the target cannot take this row, in words for the admin; null when it can. */
+  whyNot(row: BatchRow): string | null;
+  /** A writer for one file in `layout` (default: the current one). */
+  writer(layout?: number): BatchFileWriter;
   /** Rows this format cannot carry, each with the reason (e.g. SHA-256 in Entra CSV). */
   unsupported(rows: readonly BatchRow[]): Array<{ serial: string; reason: string }>;
-  /** The exact bytes of the batch file. Deterministic: same rows, same bytes. */
-  render(rows: readonly BatchRow[]): Uint8Array;
+  /** The exact bytes of the batch file, in memory. Deterministic: same rows, same bytes. */
+  render(rows: readonly BatchRow[], layout?: number): Uint8Array;
+  /** A batch file of this format read back into rows (what makes it mergeable). */
+  readBack?(bytes: Uint8Array, manifest: ManifestFacts): Promise<BatchReadBack>;
 }

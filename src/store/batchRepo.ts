@@ -1,6 +1,354 @@
-/** Batches and their membership: waiting hand-outs, new batches, void, mark uploaded, purge. */
+/**
+ * Batches and their membership: the hand-outs waiting for export (read a row at a time, in file
+ * order), a new batch and the set-based marking of its rows, void, mark uploaded, the seed purge,
+ * lookups by name or number, and the numbers already used for a batch name.
+ *
+ * File order is verified_at, then id: the same rows always come out in the same order, so a batch
+ * can be written again byte for byte.
+ */
+import Database from 'better-sqlite3';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, min, ne, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db } from './connection.js';
+import { assignments, batches, tokens } from './schema.js';
+
+export type BatchRecord = typeof batches.$inferSelect;
+export type NewBatch = typeof batches.$inferInsert;
+
+/** Which waiting hand-outs: `since` is ISO text as verified_at stores it (toISOString()). */
+export interface WaitingFilter {
+  since?: string;
+  desk?: string;
+}
+
+/** What an exporter needs of one hand-out, the sealed secret included. */
+const storedRowFields = {
+  assignmentId: assignments.id,
+  tokenId: tokens.id,
+  serial: tokens.serial,
+  sealed: tokens.sealedSecret,
+  purgedAt: tokens.secretPurgedAt,
+  algorithm: tokens.algorithm,
+  digits: tokens.digits,
+  period: tokens.period,
+  manufacturer: tokens.manufacturer,
+  model: tokens.model,
+  upn: assignments.upn,
+  displayName: assignments.displayName,
+  offsetSteps: assignments.offsetSteps,
+  verifiedAt: assignments.verifiedAt,
+} satisfies Record<string, Column>;
+
+const storedRows = (db: Db) => db.select(storedRowFields).from(assignments).innerJoin(tokens, eq(tokens.id, assignments.tokenId));
+export type StoredBatchRow = ReturnType<ReturnType<typeof storedRows>['all']>[number];
+
+const waitingViewFields = {
+  assignmentId: assignments.id,
+  serial: tokens.serial,
+  upn: assignments.upn,
+  displayName: assignments.displayName,
+  verifiedAt: assignments.verifiedAt,
+  offsetSteps: assignments.offsetSteps,
+  deskId: assignments.deskId,
+};
+const waitingView = (db: Db) => db.select(waitingViewFields).from(assignments).innerJoin(tokens, eq(tokens.id, assignments.tokenId));
+export type WaitingAssignment = ReturnType<ReturnType<typeof waitingView>['all']>[number];
+
+const memberViewFields = {
+  serial: tokens.serial,
+  upn: assignments.upn,
+  displayName: assignments.displayName,
+  verifiedAt: assignments.verifiedAt,
+  offsetSteps: assignments.offsetSteps,
+  period: tokens.period,
+  deskId: assignments.deskId,
+  tokenStatus: tokens.status,
+  seedPurged: isNull(tokens.sealedSecret).mapWith((v) => v === 1),
+};
+const memberView = (db: Db) => db.select(memberViewFields).from(assignments).innerJoin(tokens, eq(tokens.id, assignments.tokenId));
+export type BatchMemberView = ReturnType<ReturnType<typeof memberView>['all']>[number];
+
+/** Rows read one at a time; `close()` ends the read early (and closes its own connection, if any). */
+export interface RowStream<T> extends Iterable<T> {
+  close(): void;
+}
+
+const fileOrder = [asc(assignments.verifiedAt), asc(assignments.id)];
+
+/** Verified, not undone, in no batch: what the next export takes. */
+function waitingWhere(filter: WaitingFilter): SQL | undefined {
+  return and(
+    isNull(assignments.batchId),
+    isNull(assignments.undoneAt),
+    eq(tokens.status, 'assigned'),
+    filter.since === undefined ? undefined : gte(assignments.verifiedAt, filter.since),
+    filter.desk === undefined ? undefined : eq(assignments.deskId, filter.desk),
+  );
+}
 
 export class BatchRepo {
-  constructor(private readonly db: Db) {}
+  readonly #byName;
+  readonly #byId;
+  readonly #exists;
+  /** Raw statements of iterated queries, by SQL text: prepared once per connection. */
+  readonly #iterated = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Db) {
+    this.#byName = db.select().from(batches).where(eq(batches.name, sql.placeholder('name'))).prepare();
+    this.#byId = db.select().from(batches).where(eq(batches.id, sql.placeholder('id'))).prepare();
+    this.#exists = db.select({ id: batches.id }).from(batches).where(eq(batches.name, sql.placeholder('name'))).limit(1).prepare();
+  }
+
+  /* ------------------------------------------------------------- waiting hand-outs */
+
+  /**
+   * The hand-outs the next export takes, in file order, sealed secrets included, one at a time.
+   * `ownConnection`: read on a read-only connection of its own, for a reader that awaits between
+   * rows (age encryption): this connection stays free for everything else meanwhile.
+   */
+  waitingRows(filter: WaitingFilter, options: { ownConnection?: boolean } = {}): RowStream<StoredBatchRow> {
+    return this.#iterate(storedRows(this.db).where(waitingWhere(filter)).orderBy(...fileOrder), storedRowFields, options);
+  }
+
+  countWaiting(filter: WaitingFilter = {}): number {
+    const row = this.db.select({ n: count() }).from(assignments).innerJoin(tokens, eq(tokens.id, assignments.tokenId)).where(waitingWhere(filter)).get();
+    return row?.n ?? 0;
+  }
+
+  /** The hand-outs the next export would take, in the order it would write them (no secrets). */
+  listWaiting(filter: WaitingFilter = {}): WaitingAssignment[] {
+    return waitingView(this.db).where(waitingWhere(filter)).orderBy(...fileOrder).all();
+  }
+
+  /* ------------------------------------------------------------- one batch's rows */
+
+  /** A batch's rows in file order, sealed secrets included, one at a time (see waitingRows). */
+  rowsOf(batchId: number, options: { ownConnection?: boolean } = {}): RowStream<StoredBatchRow> {
+    return this.#iterate(storedRows(this.db).where(eq(assignments.batchId, batchId)).orderBy(...fileOrder), storedRowFields, options);
+  }
+
+  /** A batch's rows for people: never a secret. */
+  membersOf(batchId: number): BatchMemberView[] {
+    return memberView(this.db).where(eq(assignments.batchId, batchId)).orderBy(...fileOrder).all();
+  }
+
+  /** How many rows the batch holds now, how many of their seeds were purged, and when first. */
+  seedState(batchId: number): { rows: number; purged: number; firstPurgedAt: string | null } {
+    const all = this.db
+      .select({ rows: count(), firstPurgedAt: min(tokens.secretPurgedAt) })
+      .from(assignments)
+      .innerJoin(tokens, eq(tokens.id, assignments.tokenId))
+      .where(eq(assignments.batchId, batchId))
+      .get();
+    const purged = this.db
+      .select({ n: count() })
+      .from(assignments)
+      .innerJoin(tokens, eq(tokens.id, assignments.tokenId))
+      .where(and(eq(assignments.batchId, batchId), isNull(tokens.sealedSecret)))
+      .get();
+    return { rows: all?.rows ?? 0, purged: purged?.n ?? 0, firstPurgedAt: all?.firstPurgedAt ?? null };
+  }
+
+  /* ------------------------------------------------------------- batches */
+
+  list(): BatchRecord[] {
+    return this.db.select().from(batches).orderBy(desc(batches.id)).all();
+  }
+
+  byName(name: string): BatchRecord | undefined {
+    return this.#byName.get({ name });
+  }
+
+  byId(id: number): BatchRecord | undefined {
+    return this.#byId.get({ id });
+  }
+
+  exists(name: string): boolean {
+    return this.#exists.get({ name }) !== undefined;
+  }
+
+  /** The numbers already used after `prefix` (e.g. "hq-20261129-"), for the next batch name. */
+  numbersAfter(prefix: string): number[] {
+    // A range instead of LIKE: desk ids may hold "_", which LIKE reads as a wildcard. Names go on with digits only.
+    const rows = this.db
+      .select({ name: batches.name })
+      .from(batches)
+      .where(and(gte(batches.name, prefix), lt(batches.name, `${prefix}~`)))
+      .all();
+    return rows.filter((r) => r.name.startsWith(prefix)).map((r) => Number(r.name.slice(prefix.length))).filter(Number.isSafeInteger);
+  }
+
+  /** Inside the caller's write: the new batch's row; returns its id. */
+  insert(batch: NewBatch): number {
+    return Number(this.db.insert(batches).values(batch).run().lastInsertRowid);
+  }
+
+  /**
+   * Inside the caller's write: puts exactly these hand-outs in the batch and their tokens in
+   * `exported`, each only if it is still waiting. The caller compares both counts with the number
+   * it wrote: fewer means another process undid or exported one meanwhile.
+   */
+  markExported(batchId: number, assignmentIds: readonly number[]): { assignments: number; tokens: number } {
+    const marked = this.db
+      .update(assignments)
+      .set({ batchId })
+      .where(and(sql`${assignments.id} IN ${idList(assignmentIds)}`, isNull(assignments.batchId), isNull(assignments.undoneAt)))
+      .run().changes;
+    const exported = this.db
+      .update(tokens)
+      .set({ status: 'exported' })
+      .where(and(eq(tokens.status, 'assigned'), inArray(tokens.id, this.#tokenIdsOf(batchId))))
+      .run().changes;
+    return { assignments: marked, tokens: exported };
+  }
+
+  /** After markExported came up short: one serial that was no longer waiting as read, for the message. */
+  racedSerial(batchId: number, assignmentIds: readonly number[]): string | undefined {
+    return this.db
+      .select({ serial: tokens.serial })
+      .from(assignments)
+      .innerJoin(tokens, eq(tokens.id, assignments.tokenId))
+      .where(
+        and(
+          sql`${assignments.id} IN ${idList(assignmentIds)}`,
+          or(isNull(assignments.batchId), ne(assignments.batchId, batchId), isNotNull(assignments.undoneAt), ne(tokens.status, 'exported')),
+        ),
+      )
+      .limit(1)
+      .get()?.serial;
+  }
+
+  /** Inside the caller's write: exported -> void; false when the batch was not `exported` any more. */
+  setVoid(batchId: number, at: string, reason: string): boolean {
+    const changed = this.db
+      .update(batches)
+      .set({ status: 'void', voidedAt: at, voidReason: reason })
+      .where(and(eq(batches.id, batchId), eq(batches.status, 'exported')))
+      .run().changes;
+    return changed === 1;
+  }
+
+  /** Inside the caller's write: the batch's hand-outs wait for export again; returns how many. */
+  returnToWaiting(batchId: number): number {
+    this.db
+      .update(tokens)
+      .set({ status: 'assigned' })
+      .where(and(eq(tokens.status, 'exported'), inArray(tokens.id, this.#tokenIdsOf(batchId))))
+      .run();
+    return this.db.update(assignments).set({ batchId: null }).where(eq(assignments.batchId, batchId)).run().changes;
+  }
+
+  /** Inside the caller's write: exported -> uploaded, with its tokens; false when it was not `exported`. */
+  setUploaded(batchId: number, at: string): boolean {
+    const changed = this.db
+      .update(batches)
+      .set({ status: 'uploaded', uploadedAt: at })
+      .where(and(eq(batches.id, batchId), eq(batches.status, 'exported')))
+      .run().changes;
+    if (changed !== 1) return false;
+    this.db
+      .update(tokens)
+      .set({ status: 'uploaded' })
+      .where(and(eq(tokens.status, 'exported'), inArray(tokens.id, this.#tokenIdsOf(batchId))))
+      .run();
+    return true;
+  }
+
+  /** Inside the caller's write: deletes the seeds of the batch's tokens. */
+  purgeSeeds(batchId: number, at: string): { purged: number; alreadyPurged: number } {
+    const alreadyPurged =
+      this.db
+        .select({ n: count() })
+        .from(tokens)
+        .where(and(isNull(tokens.sealedSecret), inArray(tokens.id, this.#tokenIdsOf(batchId))))
+        .get()?.n ?? 0;
+    const purged = this.db
+      .update(tokens)
+      .set({ sealedSecret: null, secretPurgedAt: at })
+      .where(and(isNotNull(tokens.sealedSecret), inArray(tokens.id, this.#tokenIdsOf(batchId))))
+      .run().changes;
+    return { purged, alreadyPurged };
+  }
+
+  /**
+   * Before a purge: secure_delete makes SQLite zero the freed bytes. It is on for every connection,
+   * but a purge must not depend on that; false when it cannot be switched on.
+   */
+  secureDeleteOn(): boolean {
+    this.db.$client.pragma('secure_delete = ON');
+    return Number(this.db.$client.pragma('secure_delete', { simple: true })) === 1;
+  }
+
+  /** After a purge: the old sealed bytes leave the write-ahead log; false when a reader held it. */
+  clearWal(): boolean {
+    const [result] = this.db.$client.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return result !== undefined && result.busy === 0;
+  }
+
+  #tokenIdsOf(batchId: number) {
+    return this.db.select({ id: assignments.tokenId }).from(assignments).where(eq(assignments.batchId, batchId));
+  }
+
+  /**
+   * Drizzle's better-sqlite3 driver has no iterate(): Drizzle builds the query, better-sqlite3 walks
+   * it a row at a time, and each column decodes its value as Drizzle would.
+   */
+  #iterate<Q extends { all(): unknown[]; toSQL(): { sql: string; params: unknown[] } }>(
+    query: Q,
+    fields: Record<string, Column>,
+    options: { ownConnection?: boolean },
+  ): RowStream<ReturnType<Q['all']>[number]> {
+    const { sql: text, params } = query.toSQL();
+    const keys = Object.keys(fields);
+    const columns = keys.map((key) => fields[key]!);
+    const client = this.db.$client;
+    const cache = this.#iterated;
+    let reader: Database.Database | null = null;
+    let rows: IterableIterator<unknown[]> | null = null;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      rows?.return?.();
+      reader?.close();
+    };
+    // Nothing is read (and no connection opened) until the first row is asked for.
+    function* decoded(): Generator<ReturnType<Q['all']>[number]> {
+      try {
+        if (closed) return;
+        let statement: Database.Statement;
+        if (options.ownConnection) {
+          reader = new Database(client.name, { readonly: true, fileMustExist: true });
+          reader.pragma('busy_timeout = 5000');
+          statement = reader.prepare(text).raw(true);
+        } else {
+          statement = cache.get(text) ?? client.prepare(text).raw(true);
+          cache.set(text, statement);
+        }
+        rows = statement.iterate(...params) as IterableIterator<unknown[]>;
+        for (const values of rows) {
+          const row: Record<string, unknown> = {};
+          for (let i = 0; i < keys.length; i++) {
+            const value = values[i];
+            row[keys[i]!] = value === null ? null : columns[i]!.mapFromDriverValue(value);
+          }
+          yield row as ReturnType<Q['all']>[number]; // the query's own row type: the same columns, decoded the same way
+        }
+      } finally {
+        close();
+      }
+    }
+    const iterator = decoded();
+    return {
+      [Symbol.iterator]: () => iterator,
+      close: () => {
+        iterator.return(undefined);
+        close();
+      },
+    };
+  }
+}
+
+/** json_each: the whole id list is one bound parameter (a million ids would otherwise be a million parameters). */
+function idList(ids: readonly number[]): SQL {
+  return sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 }

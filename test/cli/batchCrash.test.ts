@@ -2,23 +2,28 @@
  * Kill the exporting process with SIGKILL at each step, and at random moments, then start again
  * and check what a person would find: the database intact, each hand-out in exactly one batch or
  * none, every file under a batch name whole (a recorded batch, or set aside as an orphan), and a
- * new export that takes exactly what was left.
+ * new export that takes exactly what was left. The encrypted export (`--encrypt-to`) likewise,
+ * and with no plaintext seed on disk at any step.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
-import { EXPORT_STEPS, exportBatch, sweepOrphanedBatchFiles, type OrphanReport } from '../../src/services/exportBatch.js';
+import { EXPORT_STEPS, exportBatch, exportEncryptedBatch, sweepOrphanedBatchFiles, type OrphanReport } from '../../src/services/exportBatch.js';
+import { decryptBatch } from '../../src/services/batchCrypto.js';
 import { listBatches } from '../../src/services/batches.js';
 import { openInventory, type Inventory } from '../../src/store/db.js';
 import { ADMIN, snapshot, tempDir } from '../support/home.js';
 import { makeTokens, type TestToken } from '../support/seedFiles.js';
+import { SeedScanner } from '../support/secretForms.js';
 import { CLI } from '../support/cli.js';
 import { NOW, desk, handOutAll } from '../fixtures/batches/desk.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/batches/crashExport.mjs', import.meta.url));
+const ENCRYPTED_CHILD = fileURLToPath(new URL('../fixtures/batches/crashEncryptedExport.mjs', import.meta.url));
 void CLI; // importing support/cli.js checks that the package was built
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -148,4 +153,71 @@ describe('export killed with SIGKILL', () => {
     }
     exportTheRest(home, out, handedOut);
   });
+});
+
+/** Every file under `dir`, sub-folders (orphaned/) included. */
+function allFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? allFiles(path) : [path];
+  });
+}
+
+describe('encrypted export (--encrypt-to) killed with SIGKILL', () => {
+  const encryptedFile = /^tokendesk-hq-\d{8}-\d+\.json\.age$/;
+
+  for (const step of EXPORT_STEPS) {
+    it(`at "${step}": intact, no plaintext seed on disk, and the next export takes exactly what was left`, async () => {
+      const identity = await generateX25519Identity();
+      const recipient = await identityToRecipient(identity);
+      const { home, inventory, tokens } = await homeWith(3);
+      const out = join(tempDir(), 'usb');
+      const before = snapshot(inventory.paths.database);
+      const scanner = new SeedScanner(tokens.map((t) => ({ label: t.serial, secret: t.secret })));
+      const noPlaintext = () => {
+        for (const file of [...allFiles(out), ...allFiles(inventory.paths.exports)]) expect(scanner.scan(file, readFileSync(file)), file).toEqual([]);
+      };
+
+      const child = spawnSync(process.execPath, [ENCRYPTED_CHILD, home, step, 'graph-json', out, recipient], { encoding: 'utf8' });
+      expect(child.signal, child.stderr).toBe('SIGKILL');
+      expect(child.stdout.trim().split('\n').at(-1)).toBe(step);
+      noPlaintext();
+
+      const reopened = openInventory(home);
+      try {
+        expect(reopened.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+        const orphaned = sweepOrphanedBatchFiles(reopened, [out]);
+        for (const dir of [out, reopened.paths.exports]) for (const name of list(dir)) expect(name.startsWith('.tmp-'), `${dir}/${name}`).toBe(false);
+        const batches = listBatches(reopened);
+        if (step === 'committed') {
+          expect(batches).toHaveLength(1);
+          const manifest = JSON.parse(readFileSync(join(out, `tokendesk-${batches[0]!.name}.manifest.json`), 'utf8'));
+          const sealed = readFileSync(join(out, manifest.encrypted.file));
+          expect(sha256(sealed)).toBe(manifest.encrypted.sha256);
+          expect(sha256(await decryptBatch(sealed, [identity], { file: 'batch', identityFile: 'key' }))).toBe(batches[0]!.sha256);
+        } else {
+          expect(batches).toEqual([]);
+          expect(snapshot(inventory.paths.database)).toBe(before);
+          // An .age file put in place before the commit is whole, and set aside.
+          const expectOrphans = ['file-in-place', 'manifest-temp-written', 'manifest-in-place'].includes(step);
+          expect(orphaned.moved.some((m) => encryptedFile.test(m.from.split('/').at(-1)!))).toBe(expectOrphans);
+          for (const { to } of orphaned.moved.filter((m) => m.to.endsWith('.age'))) {
+            const plaintext = await decryptBatch(readFileSync(to), [identity], { file: to, identityFile: 'key' });
+            expect(JSON.parse(Buffer.from(plaintext).toString('utf8')).value).toHaveLength(3);
+          }
+          expect(list(out).filter((n) => n.startsWith('tokendesk-'))).toEqual([]);
+        }
+
+        // The rest goes out encrypted; afterwards every hand-out is in exactly one batch.
+        await exportEncryptedBatch(reopened, { format: 'graph-json', outDir: out, encryptTo: [recipient], actor: ADMIN });
+        const waiting = reopened.sqlite.prepare('SELECT count(*) AS n FROM assignments WHERE batch_id IS NULL').get() as { n: number };
+        expect(waiting.n).toBe(0);
+        expect(listBatches(reopened).reduce((sum, b) => sum + b.rowCount, 0)).toBe(3);
+      } finally {
+        reopened.close();
+      }
+      noPlaintext();
+    });
+  }
 });

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodeBase32 } from '../../src/core/secretCodec.js';
 import { MAX_GRAPH_JSON_BYTES, graphJsonExporter, parseGraphJson } from '../../src/formats/graphJson.js';
 import type { BatchRow } from '../../src/formats/types.js';
 import {
@@ -115,16 +117,24 @@ describe('Graph JSON import', () => {
 
 describe('Graph JSON export', () => {
   const rows = [...GOLDEN_ROWS, GOLDEN_SHA256_ROW];
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-  it('matches the golden file byte for byte', () => {
+  it('matches the golden file byte for byte: the bulk-create body alone (layout 2)', () => {
+    expect(graphJsonExporter.layout).toBe(2);
     const bytes = graphJsonExporter.render(rows);
-    expect(new TextDecoder().decode(bytes)).toBe(new TextDecoder().decode(fixture('export', 'batch.graph.json')));
+    expect(text(bytes)).toBe(text(fixture('export', 'batch.graph.json')));
     expect(Buffer.from(bytes).equals(Buffer.from(fixture('export', 'batch.graph.json')))).toBe(true);
   });
 
-  it('keeps the bulk-create body to Graph’s property names and types', () => {
-    const document = JSON.parse(new TextDecoder().decode(graphJsonExporter.render(rows)));
-    expect(Object.keys(document)).toEqual(['@context', 'value', 'tokendesk']);
+  it('still writes layout 1 (with the "tokendesk" member) byte for byte, for batches exported in it', () => {
+    expect(graphJsonExporter.layouts).toEqual([2, 1]);
+    const bytes = graphJsonExporter.render(rows, 1);
+    expect(text(bytes)).toBe(text(fixture('export', 'batch.graph.v1.json')));
+  });
+
+  it('is exactly the body Graph takes: "@context" and "value" only, with Graph’s property names and types', () => {
+    const document = JSON.parse(text(graphJsonExporter.render(rows)));
+    expect(Object.keys(document)).toEqual(['@context', 'value']);
     expect(document['@context']).toBe('#$delta');
     for (const [index, device] of document.value.entries()) {
       expect(Object.keys(device)).toEqual([
@@ -145,7 +155,14 @@ describe('Graph JSON export', () => {
       for (const name of ['serialNumber', 'manufacturer', 'model', 'displayName']) expect(typeof device[name]).toBe('string');
     }
     expect(document.value[2].hashFunction).toBe('hmacsha256');
-    expect(document.tokendesk.assignments[1]).toEqual({
+  });
+
+  it('gives the manifest who gets each token: the entries layout 1 kept in the file', () => {
+    const writer = graphJsonExporter.writer();
+    const entries = rows.map((row, index) => writer.assignment!(row, index));
+    const v1 = JSON.parse(text(fixture('export', 'batch.graph.v1.json'))) as { tokendesk: { assignments: unknown[] } };
+    expect(entries).toEqual(v1.tokendesk.assignments);
+    expect(entries[1]).toEqual({
       '@contentId': '2',
       serialNumber: '0001234568',
       upn: 'bob@example.com',
@@ -153,6 +170,46 @@ describe('Graph JSON export', () => {
       offsetSteps: -1,
       verifiedAt: '2025-01-15T09:41:07.000Z',
     });
+    expect(graphJsonExporter.writer(1).assignment).toBeUndefined();
+  });
+
+  it('streams: each row’s bytes depend on that row and its position only, and the pieces are JSON.stringify of the whole', () => {
+    const rowArb = fc.record({
+      upn: fc.emailAddress(),
+      serial: fc.string({ minLength: 1, maxLength: 20 }),
+      secret: fc.uint8Array({ minLength: 10, maxLength: 64 }),
+      algorithm: fc.constantFrom('SHA1' as const, 'SHA256' as const),
+      digits: fc.constant(6),
+      period: fc.constantFrom(30, 60),
+      manufacturer: fc.string({ maxLength: 20 }),
+      model: fc.string({ maxLength: 20 }),
+      displayName: fc.string({ maxLength: 30 }),
+      offsetSteps: fc.integer({ min: -5, max: 5 }),
+      verifiedAt: fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString()),
+    });
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 6 }), (some: BatchRow[]) => {
+        const devices = some.map((r, i) => ({
+          '@contentId': String(i + 1),
+          serialNumber: r.serial,
+          manufacturer: r.manufacturer,
+          model: r.model,
+          secretKey: encodeBase32(r.secret),
+          timeIntervalInSeconds: r.period,
+          hashFunction: r.algorithm === 'SHA256' ? 'hmacsha256' : 'hmacsha1',
+          displayName: r.displayName,
+        }));
+        const assignments = some.map((r, i) => ({ '@contentId': String(i + 1), serialNumber: r.serial, upn: r.upn, displayName: r.displayName, offsetSteps: r.offsetSteps, verifiedAt: r.verifiedAt }));
+        expect(text(graphJsonExporter.render(some))).toBe(`${JSON.stringify({ '@context': '#$delta', value: devices }, null, 2)}\n`);
+        expect(text(graphJsonExporter.render(some, 1))).toBe(
+          `${JSON.stringify({ '@context': '#$delta', value: devices, tokendesk: { version: 1, assignments } }, null, 2)}\n`,
+        );
+        // Row i written alone, before any later row exists, is the same text.
+        const writer = graphJsonExporter.writer();
+        some.forEach((r, i) => expect(writer.row(r, i)).toBe(graphJsonExporter.writer().row(r, i)));
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('is deterministic, 2-space indented, ends with a newline, no BOM', () => {
@@ -182,5 +239,22 @@ describe('Graph JSON export', () => {
     expect(result.records.map((r) => [r.serial, toHex(r.secret), r.algorithm, r.period])).toEqual(
       rows.map((r) => [r.serial, toHex(r.secret), r.algorithm, r.period]),
     );
+  });
+
+  it('reads a batch back with who gets each token: from the manifest (layout 2) or the file (layout 1)', async () => {
+    const writer = graphJsonExporter.writer();
+    const assignments = rows.map((row, index) => writer.assignment!(row, index));
+    const strip = (r: BatchRow) => ({ ...r, secret: toHex(r.secret) });
+    const fromManifest = await graphJsonExporter.readBack!(fixture('export', 'batch.graph.json'), { layout: 2, assignments });
+    expect(fromManifest.problems).toEqual([]);
+    expect(fromManifest.rows.map(strip)).toEqual(rows.map(strip));
+    const fromFile = await graphJsonExporter.readBack!(fixture('export', 'batch.graph.v1.json'), { layout: 1, assignments: null });
+    expect(fromFile.rows.map(strip)).toEqual(rows.map(strip));
+
+    // A layout 2 file without its manifest's assignments names each token it cannot place.
+    const orphan = await graphJsonExporter.readBack!(fixture('export', 'batch.graph.json'), { layout: 2, assignments: null });
+    expect(orphan.rows).toEqual([]);
+    expect(orphan.problems.map((p) => p.serial)).toEqual(rows.map((r) => r.serial));
+    expect(orphan.problems[0]!.message).toMatch(/no assignment in its manifest/);
   });
 });

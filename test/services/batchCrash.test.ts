@@ -1,13 +1,14 @@
 /**
  * An export that fails at each step (disk full, a thrown error) leaves everything as it was: the
- * database snapshot unchanged and no file under a batch name. Killing the process at each step
- * is test/cli/batchCrash.test.ts.
+ * database snapshot unchanged and no file under a batch name, plain or encrypted, new or written
+ * again. Killing the process at each step is test/cli/batchCrash.test.ts.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXPORT_STEPS, exportBatch, type ExportStep } from '../../src/services/exportBatch.js';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { EXPORT_STEPS, exportBatch, exportEncryptedBatch, type ExportRequest, type ExportStep } from '../../src/services/exportBatch.js';
 import { listBatches } from '../../src/services/batches.js';
 import { ADMIN, snapshot, tempDir } from '../support/home.js';
 import { makeTokens } from '../support/seedFiles.js';
@@ -25,7 +26,7 @@ const failAt = (step: ExportStep) => ({
 
 describe('exportBatch: a failure at any step', () => {
   for (const step of EXPORT_STEPS.filter((s) => s !== 'committed')) {
-    for (const mode of ['new batch', 'rewrite'] as const) {
+    for (const mode of ['new batch', 'rewrite', 'encrypted new batch', 'encrypted rewrite'] as const) {
       it(`${mode}, failing at "${step}": nothing changed, no file under a batch name`, async () => {
         const tokens = makeTokens(4);
         const inventory = await desk('hq', tokens, tokens.slice(0, 3).map((token, i) => ({ token, upn: `u${i}@example.com` })));
@@ -35,18 +36,23 @@ describe('exportBatch: a failure at any step', () => {
           const first = exportBatch(inventory, { format: 'graph-json', outDir: out, actor: ADMIN, now: NOW });
           original = readFileSync(first.filePath!);
         }
+        if (mode === 'encrypted rewrite') exportBatch(inventory, { format: 'graph-json', outDir: out, actor: ADMIN, now: NOW });
         const before = snapshot(inventory.paths.database);
         const filesBefore = list(out);
 
-        expect(() =>
-          exportBatch(inventory, {
-            ...(mode === 'rewrite' ? { batch: 1 } : { format: 'graph-json' as const }),
-            outDir: out,
-            actor: ADMIN,
-            now: NOW,
-            faults: failAt(step),
-          }),
-        ).toThrow(InjectedFailure);
+        const request: ExportRequest = {
+          ...(mode.endsWith('rewrite') ? { batch: 1 } : { format: 'graph-json' as const }),
+          outDir: out,
+          actor: ADMIN,
+          now: NOW,
+          faults: failAt(step),
+        };
+        if (mode.startsWith('encrypted')) {
+          const recipient = await identityToRecipient(await generateX25519Identity());
+          await expect(exportEncryptedBatch(inventory, { ...request, encryptTo: [recipient] })).rejects.toThrow(InjectedFailure);
+        } else {
+          expect(() => exportBatch(inventory, request)).toThrow(InjectedFailure);
+        }
 
         expect(snapshot(inventory.paths.database)).toBe(before);
         expect(list(out)).toEqual(filesBefore);

@@ -7,6 +7,7 @@ import { decodeBase32 } from '../../src/core/secretCodec.js';
 import { codeAtStep, timeStep } from '../../src/core/totp.js';
 import { exporters } from '../../src/formats/index.js';
 import { exportBatch, sweepOrphanedBatchFiles } from '../../src/services/exportBatch.js';
+import { mergeBatches } from '../../src/services/batchMerge.js';
 import { handOut } from '../../src/services/handOut.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import { voidBatch } from '../../src/services/batches.js';
@@ -99,13 +100,19 @@ describe('exportBatch (Entra CSV)', () => {
 describe('exportBatch: the file is exactly what the exporter writes (golden files, end to end)', () => {
   // The golden rows handed out at a real desk: seeds imported, codes typed at the rows' times with
   // the rows' clock offsets. The service must then write the golden files byte for byte.
-  it('graph-json: all three rows, byte for byte the golden file', async () => {
+  it('graph-json: all three rows, byte for byte the golden file, and who gets each token in the manifest', async () => {
     const inventory = await goldenDesk([...GOLDEN_ROWS, GOLDEN_SHA256_ROW]);
     const result = exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN, now: NOW });
     const bytes = readFileSync(result.filePath!);
     expect(bytes.equals(Buffer.from(fixture('export', 'batch.graph.json')))).toBe(true);
     expect(bytes.equals(Buffer.from(exporters['graph-json'].render([...GOLDEN_ROWS, GOLDEN_SHA256_ROW])))).toBe(true);
     expect(result.manifest!.sha256).toBe(sha256(fixture('export', 'batch.graph.json')));
+    // The entries the file's earlier layout carried in its "tokendesk" member, now in the manifest.
+    const manifest = JSON.parse(readFileSync(result.manifestPath!, 'utf8')) as Record<string, unknown>;
+    const v1 = JSON.parse(Buffer.from(fixture('export', 'batch.graph.v1.json')).toString('utf8')) as { tokendesk: { assignments: unknown[] } };
+    expect(manifest).toEqual({ ...result.manifest, assignments: v1.tokendesk.assignments });
+    expect(Object.keys(manifest).at(-1)).toBe('assignments');
+    expect(manifest.layout).toBe(2);
   });
 
   it('entra-csv: the SHA-256 token is left waiting by name, the rest is the golden file', async () => {
@@ -124,7 +131,7 @@ describe('exportBatch: the file is exactly what the exporter writes (golden file
 });
 
 describe('exportBatch: graph-json against the Graph property names and types (DESIGN.md section 2)', () => {
-  it('is a bulk-create body Graph takes, with the assignment, name and offset of each token beside it', async () => {
+  it('is the bulk-create body Graph takes, as-is; the assignment, name and offset of each token are in the manifest', async () => {
     const tokens = makeTokens(3);
     const inventory = await desk('desk-g', tokens, [
       { token: tokens[0]!, upn: 'Ann@Example.com', name: 'Ann key' },
@@ -133,9 +140,10 @@ describe('exportBatch: graph-json against the Graph property names and types (DE
     ]);
     const result = exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN, now: NOW });
     const text = readFileSync(result.filePath!, 'utf8');
-    const document = JSON.parse(text) as Record<string, unknown> & { value: Array<Record<string, unknown>>; tokendesk: { assignments: Array<Record<string, unknown>> } };
+    const document = JSON.parse(text) as Record<string, unknown> & { value: Array<Record<string, unknown>> };
 
-    // What PATCH /directory/authenticationMethodDevices/hardwareOathDevices takes.
+    // What PATCH /directory/authenticationMethodDevices/hardwareOathDevices takes, and nothing else.
+    expect(Object.keys(document)).toEqual(['@context', 'value']);
     expect(document['@context']).toBe('#$delta');
     expect(document.value).toHaveLength(3);
     const graphProperties = new Set(['@contentId', 'serialNumber', 'manufacturer', 'model', 'secretKey', 'timeIntervalInSeconds', 'hashFunction', 'displayName', 'assignTo']);
@@ -156,11 +164,14 @@ describe('exportBatch: graph-json against the Graph property names and types (DE
     expect(text).not.toMatch(/"timeIntervalInSeconds": "/);
 
     // For the assign and activate calls: the UPN, the name, and each token's measured offset.
-    expect(document.tokendesk.assignments.map((a) => [a['@contentId'], a.serialNumber, a.upn, a.displayName, a.offsetSteps])).toEqual([
+    const manifest = JSON.parse(readFileSync(result.manifestPath!, 'utf8')) as { assignments: Array<Record<string, unknown>> };
+    expect(manifest.assignments.map((a) => [a['@contentId'], a.serialNumber, a.upn, a.displayName, a.offsetSteps])).toEqual([
       ['1', tokens[0]!.serial, 'ann@example.com', 'Ann key', 0],
       ['2', tokens[1]!.serial, 'bo@example.com', 'Token2 C202', 1],
       ['3', tokens[2]!.serial, 'cy@example.com', 'Token2 C202', -1],
     ]);
+    // The manifest holds no secret.
+    for (const t of tokens) expect(readFileSync(result.manifestPath!, 'utf8')).not.toContain(t.base32);
   });
 
   it('writes hmacsha256 in lower case for SHA-256 tokens', async () => {
@@ -169,6 +180,46 @@ describe('exportBatch: graph-json against the Graph property names and types (DE
     const result = exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN, now: NOW });
     const document = JSON.parse(readFileSync(result.filePath!, 'utf8')) as { value: Array<{ hashFunction: string }> };
     expect(document.value[0]!.hashFunction).toBe('hmacsha256');
+  });
+});
+
+describe('exportBatch: a format that cannot carry a token names one that can, never the one asked for', () => {
+  /** A desk with one token of this kind (from an OATH CSV, the file that can say digits and hash), handed out. */
+  async function oneToken(spec: { digits: number; hash: 'SHA1' | 'SHA256' | 'SHA512'; secretBytes: number }) {
+    const inventory = freshInventory('desk-f');
+    const [token] = makeTokens(1, { secretBytes: spec.secretBytes });
+    const csv = `${token!.serial},${token!.secretHex},totp,${spec.digits},30,${spec.hash.toLowerCase()}\n`;
+    const report = await importSeeds(inventory, { file: writeTemp('seeds.csv', csv), actor: ADMIN });
+    expect(report.added).toBe(1);
+    const code = codeAtStep({ secret: token!.secret, algorithm: spec.hash, digits: spec.digits, period: 30 }, timeStep(NOW, 30));
+    expect(handOut(inventory, { serial: token!.serial, upn: 'ann@example.com', code, actor: STAFF, now: NOW }).ok).toBe(true);
+    return { inventory, token: token! };
+  }
+
+  it('SHA-512 asked as graph-json: suggests oath-csv', async () => {
+    const { inventory, token } = await oneToken({ digits: 6, hash: 'SHA512', secretBytes: 64 });
+    const error = refusalOf(() => exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN }));
+    expect(error.code).toBe('format-cannot-carry');
+    expect(error.message).toContain(`cannot go in graph-json: ${token.serial}`);
+    expect(error.message).toContain('Export with --format oath-csv');
+    expect(error.message).not.toContain('--format graph-json');
+    expect(error.details).toMatchObject({ suggestedFormat: 'oath-csv' });
+  });
+
+  it('SHA-256 with a 20-byte seed asked as oath-csv (privacyIDEA would read it as SHA-1): suggests graph-json', async () => {
+    const { inventory } = await oneToken({ digits: 6, hash: 'SHA256', secretBytes: 20 });
+    const error = refusalOf(() => exportBatch(inventory, { format: 'oath-csv', outDir: tempDir(), actor: ADMIN }));
+    expect(error.message).toContain('Export with --format graph-json');
+    expect(error.message).not.toContain('--format oath-csv');
+  });
+
+  it('says so when no format can carry it', async () => {
+    const { inventory } = await oneToken({ digits: 8, hash: 'SHA256', secretBytes: 20 });
+    for (const format of ['entra-csv', 'graph-json', 'oath-csv'] as const) {
+      const error = refusalOf(() => exportBatch(inventory, { format, outDir: tempDir(), actor: ADMIN }));
+      expect(error.message).toMatch(/No other format can carry them all either: leave them waiting with --skip-unsupported, or undo those hand-outs/);
+      expect(error.message).not.toMatch(/Export with --format/);
+    }
   });
 });
 
@@ -249,6 +300,41 @@ describe('exportBatch --batch: the same batch again, byte for byte', () => {
     inventory.sqlite.prepare("UPDATE assignments SET upn = 'other@example.com' WHERE id = 1").run();
     expect(refusalOf(() => exportBatch(inventory, { batch: 1, actor: ADMIN })).code).toBe('rewrite-differs');
     expect(existsSync(first.filePath!)).toBe(false);
+  });
+});
+
+describe('graph-json batches exported before layout 2 (the "tokendesk" member in the file)', () => {
+  /** What the previous version left: the layout 1 file, its sha256 in the batch row, a manifest without layout or assignments. */
+  async function legacyBatch() {
+    const inventory = await goldenDesk([...GOLDEN_ROWS, GOLDEN_SHA256_ROW]);
+    const out = tempDir();
+    const first = exportBatch(inventory, { format: 'graph-json', outDir: out, actor: ADMIN, now: NOW });
+    const v1 = Buffer.from(fixture('export', 'batch.graph.v1.json'));
+    inventory.sqlite.prepare('UPDATE batches SET sha256 = ? WHERE id = 1').run(sha256(v1));
+    writeFileSync(first.filePath!, v1);
+    const { layout: _two, ...fields } = first.manifest!;
+    const manifestText = `${JSON.stringify({ ...fields, sha256: sha256(v1) }, null, 2)}\n`;
+    writeFileSync(first.manifestPath!, manifestText);
+    return { inventory, first, v1, manifestText, out };
+  }
+
+  it('are written again byte for byte in their own layout, manifest included', async () => {
+    const { inventory, first, v1, manifestText } = await legacyBatch();
+    rmSync(first.filePath!);
+    rmSync(first.manifestPath!);
+    const again = exportBatch(inventory, { batch: 1, actor: ADMIN, outDir: tempDir() });
+    expect(readFileSync(again.filePath!).equals(v1)).toBe(true);
+    expect(readFileSync(again.manifestPath!, 'utf8')).toBe(manifestText);
+    expect(again.manifest).not.toHaveProperty('layout');
+  });
+
+  it('merge, taking who gets each token from the file; the merged file is layout 2 with them in its manifest', async () => {
+    const { first } = await legacyBatch();
+    const merged = await mergeBatches({ files: [first.filePath!], outDir: join(tempDir(), 'upload'), now: NOW });
+    expect(readFileSync(merged.filePath).equals(Buffer.from(fixture('export', 'batch.graph.json')))).toBe(true);
+    const v1 = JSON.parse(Buffer.from(fixture('export', 'batch.graph.v1.json')).toString('utf8')) as { tokendesk: { assignments: unknown[] } };
+    const manifest = JSON.parse(readFileSync(merged.manifestPath, 'utf8')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ merge: true, format: 'graph-json', layout: 2, count: 3, assignments: v1.tokendesk.assignments });
   });
 });
 

@@ -1,0 +1,206 @@
+/**
+ * The batch lifecycle after export, for `tokendesk batch ...` and the admin screen: what is waiting,
+ * what each batch holds (never a secret), void (back to waiting) and mark uploaded (and purge the
+ * seeds the desk no longer needs).
+ *
+ * Each change reads and checks the batch first, then changes it in one write transaction that
+ * changes it only if it is still as read: another process that voided or marked it meanwhile
+ * makes this one refuse (`batch-changed`) instead of changing it twice.
+ */
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Refusal } from '../../core/errors.js';
+import type { BatchMemberView, BatchRecord, WaitingAssignment } from '../../store/batchRepo.js';
+import type { Inventory } from '../../store/db.js';
+import { fsyncDir } from '../../store/atomicFile.js';
+import { authorise, type Actor } from '../actor.js';
+import { findBatch } from './find.js';
+import { readManifestFile } from './manifestFiles.js';
+import { AGE_SUFFIX, manifestFileName } from './names.js';
+import { waitingFilter, type WaitingFilter } from './waiting.js';
+
+export type { BatchRecord, WaitingAssignment } from '../../store/batchRepo.js';
+export type BatchView = BatchRecord;
+export type BatchRowView = BatchMemberView;
+export { findBatch } from './find.js';
+
+/** A test hook between the checks and the change: a test lets another process act there. */
+export interface LifecycleFaults {
+  at(step: 'checked'): void;
+}
+
+/** Newest first. */
+export function listBatches(inventory: Inventory): BatchView[] {
+  return inventory.store.batches.list();
+}
+
+/** Verified hand-outs not yet in a batch. */
+export function countWaitingForExport(inventory: Inventory): number {
+  return inventory.store.batches.countWaiting();
+}
+
+/** The hand-outs the next export takes, in the order it would write them. */
+export function listWaitingAssignments(inventory: Inventory, filter: WaitingFilter = {}): WaitingAssignment[] {
+  return inventory.store.batches.listWaiting(waitingFilter(filter));
+}
+
+export interface BatchDetails {
+  batch: BatchRecord;
+  /** In file order. Empty for a void batch: its hand-outs went back to waiting. */
+  rows: BatchRowView[];
+  seedsPurged: number;
+}
+
+export function showBatch(inventory: Inventory, idOrName: string | number): BatchDetails {
+  const batch = findBatch(inventory, idOrName);
+  const rows = inventory.store.batches.membersOf(batch.id);
+  return { batch, rows, seedsPurged: rows.filter((r) => r.seedPurged).length };
+}
+
+export interface VoidRequest {
+  batch: string | number;
+  reason: string;
+  actor: Actor;
+  now?: number;
+  faults?: LifecycleFaults;
+}
+
+export interface VoidResult {
+  batch: string;
+  /** Hand-outs back to "waiting for export". */
+  returnedToWaiting: number;
+  /** This batch's files removed from HOME/exports (copies elsewhere are the admin's to delete). */
+  removedFiles: string[];
+}
+
+/** The batch was not uploaded and will not be: its hand-outs wait for the next export. */
+export function voidBatch(inventory: Inventory, request: VoidRequest): VoidResult {
+  authorise(request.actor, 'void-batch');
+  const reason = request.reason.trim();
+  if (reason === '') throw new Refusal('reason-needed', 'say why the batch is void (--reason "..."), for the audit trail');
+  if (reason.length > 200 || /[\x00-\x1f\x7f]/.test(reason)) {
+    throw new Refusal('bad-reason', 'the reason is one line of at most 200 characters');
+  }
+  const { store, deskId } = inventory;
+  const batch = findBatch(inventory, request.batch);
+  refuseUnlessExported(batch, 'void');
+  const at = new Date(request.now ?? Date.now()).toISOString();
+  request.faults?.at('checked');
+
+  const returned = store.write((): number => {
+    if (!store.batches.setVoid(batch.id, at, reason)) throw changedMeanwhile(inventory, batch);
+    const n = store.batches.returnToWaiting(batch.id);
+    store.audit.append({ actor: request.actor.name, deskId, action: 'void-batch', at, subject: { batch: batch.name, count: n, reason } });
+    return n;
+  });
+  return { batch: batch.name, returnedToWaiting: returned, removedFiles: removeVoidFiles(inventory, batch) };
+}
+
+/**
+ * After the commit: the file of a void batch must not be uploaded by mistake, and it holds seeds.
+ * Only files that are this batch's own bytes are removed (the sha256s in the database and manifest).
+ */
+function removeVoidFiles(inventory: Inventory, batch: BatchRecord): string[] {
+  const dir = inventory.paths.exports;
+  const read = readManifestFile(join(dir, manifestFileName(batch.name)));
+  const manifest = 'manifest' in read ? read.manifest : null;
+  const encryptedSha256 = manifest && 'encrypted' in manifest ? (manifest.encrypted?.sha256 ?? null) : null;
+  const ours = (path: string, sha256: string | null) => sha256 !== null && createHash('sha256').update(readFileSync(path)).digest('hex') === sha256;
+  const removed: string[] = [];
+  for (const name of [batch.fileName, `${batch.fileName}${AGE_SUFFIX}`, manifestFileName(batch.name)]) {
+    const path = join(dir, name);
+    if (!existsSync(path)) continue;
+    if (name === batch.fileName && !ours(path, batch.sha256)) continue; // not ours: leave it
+    if (name.endsWith(AGE_SUFFIX) && !ours(path, encryptedSha256)) continue;
+    unlinkSync(path);
+    removed.push(path);
+  }
+  if (removed.length > 0) fsyncDir(dir);
+  return removed;
+}
+
+export interface MarkUploadedRequest {
+  batch: string | number;
+  /** Delete the seeds of this batch's tokens: they are in the identity provider now. */
+  purgeSeeds?: boolean;
+  actor: Actor;
+  now?: number;
+  faults?: LifecycleFaults;
+}
+
+export interface MarkUploadedResult {
+  batch: string;
+  uploadedAt: string;
+  /** False when the batch was already marked uploaded (and only the purge ran). */
+  newlyMarked: boolean;
+  /** Seeds deleted now. */
+  purged: number;
+  /** Tokens of the batch whose seed was already gone. */
+  alreadyPurged: number;
+  /**
+   * After a purge the write-ahead log is checkpointed and truncated so the old sealed bytes leave
+   * it; false when another connection held it open (they go at its next checkpoint).
+   */
+  walCleared: boolean | null;
+}
+
+export function markUploaded(inventory: Inventory, request: MarkUploadedRequest): MarkUploadedResult {
+  authorise(request.actor, 'mark-uploaded');
+  if (request.purgeSeeds) authorise(request.actor, 'purge-seeds');
+  const { store, deskId } = inventory;
+  const batch = findBatch(inventory, request.batch);
+  if (batch.status === 'void') refuseUnlessExported(batch, 'mark uploaded');
+  if (batch.status === 'uploaded' && !request.purgeSeeds) {
+    throw new Refusal('already-uploaded', `batch ${batch.name} was already marked uploaded (${batch.uploadedAt}); nothing changed`);
+  }
+  const at = new Date(request.now ?? Date.now()).toISOString();
+  if (request.purgeSeeds && !store.batches.secureDeleteOn()) {
+    throw new Refusal('secure-delete-off', 'SQLite secure_delete cannot be switched on here; seeds were not purged');
+  }
+  request.faults?.at('checked');
+
+  const outcome = store.write(() => {
+    let newlyMarked = false;
+    let uploadedAt = batch.uploadedAt ?? at;
+    if (batch.status === 'exported') {
+      // Still exported as read, or someone else changed it meanwhile.
+      if (!store.batches.setUploaded(batch.id, at)) throw changedMeanwhile(inventory, batch);
+      store.audit.append({ actor: request.actor.name, deskId, action: 'mark-uploaded', at, subject: { batch: batch.name, count: batch.rowCount } });
+      newlyMarked = true;
+      uploadedAt = at;
+    } else if (store.batches.byId(batch.id)?.status !== 'uploaded') {
+      throw changedMeanwhile(inventory, batch);
+    }
+    let purged = 0;
+    let alreadyPurged = 0;
+    if (request.purgeSeeds) {
+      ({ purged, alreadyPurged } = store.batches.purgeSeeds(batch.id, at));
+      store.audit.append({ actor: request.actor.name, deskId, action: 'purge-seeds', at, subject: { batch: batch.name, purged } });
+    }
+    return { newlyMarked, purged, alreadyPurged, uploadedAt };
+  });
+
+  const walCleared = request.purgeSeeds && outcome.purged > 0 ? store.batches.clearWal() : null;
+  return { batch: batch.name, ...outcome, walCleared };
+}
+
+function changedMeanwhile(inventory: Inventory, batch: BatchRecord): Refusal {
+  const now = inventory.store.batches.byId(batch.id);
+  return new Refusal(
+    'batch-changed',
+    `batch ${batch.name} changed meanwhile (it is ${now?.status ?? 'gone'} now; another desk process?); look at it again. Nothing changed`,
+  );
+}
+
+function refuseUnlessExported(batch: BatchRecord, what: 'void' | 'mark uploaded'): void {
+  if (batch.status === 'void') {
+    throw new Refusal('batch-void', `batch ${batch.name} is already void (${batch.voidReason ?? 'no reason given'}); nothing changed`);
+  }
+  if (batch.status === 'uploaded' && what === 'void') {
+    throw new Refusal(
+      'batch-uploaded',
+      `batch ${batch.name} was uploaded (${batch.uploadedAt}); it cannot be voided here. Remove its tokens in the identity provider first`,
+    );
+  }
+}
