@@ -24,7 +24,19 @@ export function checkSerial(raw: string | undefined): Checked<string> {
   if (serial.length === 0) return { ok: false, problem: 'the serial number is missing' };
   const problem = serialProblem(serial);
   if (problem !== null) return { ok: false, problem };
+  if (couldBeSecret(serial)) {
+    // Reported without the serial: with a column shifted, the serial cell holds the seed.
+    return { ok: false, problem: `the serial is ${serial.length} characters of hex or Base32, like a secret: the columns may be shifted` };
+  }
   return { ok: true, value: serial };
+}
+
+/**
+ * A value shaped like a seed of 128 bits or more (26+ Base32 or 32+ hex characters). No vendor
+ * serial we know is that long; a serial cell holding one means the columns are shifted.
+ */
+export function couldBeSecret(text: string): boolean {
+  return (text.length >= 32 && /^[0-9A-Fa-f]+$/.test(text)) || (text.length >= 26 && /^[A-Za-z2-7]+$/.test(text));
 }
 
 /** Remembers where each serial was first seen, to reject a second occurrence in the same file. */

@@ -227,3 +227,21 @@ describe('Entra CSV export', () => {
     expect(hex(toHex(result.records[1]!.secret))).toEqual(SEED_OTHER);
   });
 });
+
+describe('Entra CSV import: vendor files without the upn column (Deepnet and others)', () => {
+  it('reads "serial number,secret key,time interval,manufacturer,model", and --model fills the empty cell', async () => {
+    const result = await parseEntraCsv(chunked(fixture('entra', 'vendor-no-upn.csv')), { model: 'SafeID' });
+    expect(result.rejects).toEqual([]);
+    expect(result.records.map((r) => [r.serial, toHex(r.secret), r.period, r.manufacturer, r.model, r.upn])).toEqual([
+      ['60000001', toHex(SEED_SHA1), 30, 'Deepnet', 'SafeID/Classic', undefined],
+      ['60000002', toHex(SEED_OTHER), 60, 'Deepnet', 'SafeID', undefined],
+    ]);
+  });
+
+  it('still refuses a header missing a required column, or a row with the wrong number of cells', async () => {
+    const error = await refusal(() => parseText('serial number,secret key,time interval,model\n'));
+    expect(error.message).toMatch(/missing: manufacturer/);
+    const result = await parseText(`serial number,secret key,time interval,manufacturer,model\n1,${G},30,V,M,extra\n`);
+    expect(result.rejects[0]?.reason).toMatch(/has 6 cells; the header has 5/);
+  });
+});
