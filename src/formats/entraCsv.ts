@@ -144,8 +144,6 @@ function readRow(
         'If that is wrong, import again with --secret-encoding base32.',
     );
   }
-  const length = checkSeedLength(secret.value.secret, context.options);
-  if (length !== null) return reject(length);
   noteHashLength(context.tally, secret.value.secret, context.algorithm, where);
 
   const interval = cell('time interval');
@@ -166,6 +164,9 @@ function readRow(
   const model = cell('model') || context.names.model;
   const badName = checkName('manufacturer', manufacturer) ?? checkName('model', model);
   if (badName !== null) return reject(badName);
+  // The length policy comes after the row's shape: a row with a wrong interval says that first.
+  const length = checkSeedLength(secret.value.secret, context.options);
+  if (length !== null) return reject(length);
 
   const seed: SeedRecord = {
     serial: serial.value,

@@ -134,8 +134,6 @@ function readItem(item: unknown, index: number, context: ItemContext): SeedRecor
   if (typeof token.secretKey !== 'string') return reject('secretKey is missing or not a string');
   const secret = readSecret(token.secretKey, context.options.secretEncoding ?? 'auto');
   if (!secret.ok) return reject(secret.problem);
-  const length = checkSeedLength(secret.value.secret, context.options);
-  if (length !== null) return reject(length);
   if (secret.value.readAs === 'hex' && (context.options.secretEncoding ?? 'auto') === 'auto') {
     context.tally.note('hex', where, (count, firstHex) =>
       `${count} secretKey value(s) are not Base32 but are hex, and were read as hex (first: ${describeWhere(firstHex)}). ` +
@@ -169,6 +167,8 @@ function readItem(item: unknown, index: number, context: ItemContext): SeedRecor
   if (manufacturer === null || model === null) return reject('manufacturer or model is not plain text');
   const badName = checkName('manufacturer', manufacturer || context.names.manufacturer) ?? checkName('model', model || context.names.model);
   if (badName !== null) return reject(badName);
+  const length = checkSeedLength(secret.value.secret, context.options);
+  if (length !== null) return reject(length);
 
   return {
     serial: serial.value,
