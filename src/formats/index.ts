@@ -71,5 +71,6 @@ export type { Detection } from './detect.js';
 export { readCsvRecords } from './csv.js';
 export type { CsvRecord } from './csv.js';
 export { ASSIGNMENT_LIST_SUFFIX, renderAssignmentList } from './assignmentList.js';
+export { guessDeviceNames } from './deviceNames.js';
 export type { AssignmentTarget } from './assignmentList.js';
 export * from './types.js';

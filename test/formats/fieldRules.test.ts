@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { formulaProblem, nameProblem, serialProblem, upnProblem, userNameProblem } from '../../src/core/identity.js';
 import { encodeBase32, seedLengthProblem } from '../../src/core/secretCodec.js';
 import { ENTRA_CSV_HEADER } from '../../src/formats/entraCsv.js';
+import { guessDeviceNames } from '../../src/formats/deviceNames.js';
 import { exporters, importers } from '../../src/formats/index.js';
 import type { ParseOptions, ParseResult, SeedFormat } from '../../src/formats/types.js';
 import { GOLDEN_ROWS, chunked, refusal } from './helpers.js';
@@ -222,5 +223,18 @@ describe('no reject, skip or warning quotes a seed', () => {
     expect(result.rejects.length + result.skipped.length).toBe(rows.length);
     expect(JSON.stringify(result).toLowerCase()).not.toContain(seed.slice(0, 10));
     expect(result.rejects[0]).toEqual({ where: { line: 1 }, reason: 'column 1 (serial): the serial is 40 characters of hex or Base32, like a secret: the columns may be shifted' });
+  });
+});
+
+describe('manufacturer and model guessed from the file name (the CLI default of --manufacturer/--model)', () => {
+  it.each([
+    ['Token2_C202_box-12.csv', { manufacturer: 'Token2', model: 'C202' }],
+    ['/deliveries/token2-c302-2025.pskcxml.gpg', { manufacturer: 'Token2', model: 'c302' }],
+    ['FEITIAN c100 box3.zip', { manufacturer: 'Feitian', model: 'c100' }],
+    ['deepnet.csv', { manufacturer: 'Deepnet' }],
+    ['seeds-2025.csv', {}],
+    ['box12.csv', {}],
+  ])('%s', (name, expected) => {
+    expect(guessDeviceNames(name)).toEqual(expected);
   });
 });
