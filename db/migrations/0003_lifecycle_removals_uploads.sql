@@ -55,6 +55,7 @@ ALTER TABLE `assignments` ADD `end_note` text;--> statement-breakpoint
 ALTER TABLE `assignments` ADD `replaces_assignment_id` integer;--> statement-breakpoint
 CREATE INDEX `assignments_token` ON `assignments` (`token_id`);--> statement-breakpoint
 ALTER TABLE `batches` ADD `kind` text DEFAULT 'hand-out' NOT NULL;--> statement-breakpoint
+ALTER TABLE `batches` ADD `export_options` text;--> statement-breakpoint
 ALTER TABLE `roster_people` ADD `login` text;--> statement-breakpoint
 ALTER TABLE `tokens` ADD `status_changed_at` text;--> statement-breakpoint
 ALTER TABLE `tokens` ADD `quarantine_reason` text;--> statement-breakpoint

@@ -8,6 +8,7 @@ import { exportBatch, exportEncryptedBatch } from '../services/batch/export.js';
 import type { OrphanReport } from '../services/batch/orphans.js';
 import type { ExportResult } from '../services/batch/types.js';
 import { normaliseSince } from '../services/batch/waiting.js';
+import { USER_NAME_SOURCES, type UserNameSource } from '../services/batch/render.js';
 import { asAdmin, oneOf, out, printJson, reportError, withHome, withJson, withSignIn } from './shared.js';
 
 interface ExportOptions {
@@ -21,6 +22,9 @@ interface ExportOptions {
   skipUnsupported?: boolean;
   encryptTo: string[];
   encryptToFile: string[];
+  realm?: string;
+  resolver?: string;
+  userName?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -34,6 +38,9 @@ export function registerExport(program: Command): void {
     .option('--desk <id>', 'only hand-outs made at this desk id')
     .option('--batch <id>', 'write this existing batch (name or number) again, byte for byte as first exported')
     .option('--skip-unsupported', 'leave tokens this format cannot carry waiting instead of refusing')
+    .option('--pi-realm, --realm <realm>', 'privacyIDEA/LinOTP: the realm the users are found in (oath-csv needs one)')
+    .option('--pi-resolver, --resolver <resolver>', 'privacyIDEA: the resolver (default: the realm searches its resolvers)')
+    .option('--user-name <source>', `the holder's name in user columns (oath-csv, linotp-csv, multiotp-csv): ${USER_NAME_SOURCES.join(', ')} (roster columns; default upn)`)
     .option('--encrypt-to <recipient>', 'write the batch file only encrypted (age) to this X25519 recipient, age1...; repeatable', collect, [])
     .option('--encrypt-to-file <file>', 'like --encrypt-to, for each recipient in this file (one per line, # comments); repeatable', collect, [])
     .action(async (options: ExportOptions) => {
@@ -54,8 +61,11 @@ export function registerExport(program: Command): void {
             throw new UsageError((error as Error).message);
           }
         }
-        if (options.batch !== undefined && (options.since !== undefined || options.desk !== undefined || options.skipUnsupported)) {
-          throw new UsageError('--batch writes an existing batch again as it was: it cannot be combined with --since, --desk or --skip-unsupported');
+        if (
+          options.batch !== undefined &&
+          (options.since !== undefined || options.desk !== undefined || options.skipUnsupported || options.realm !== undefined || options.resolver !== undefined || options.userName !== undefined)
+        ) {
+          throw new UsageError('--batch writes an existing batch again as it was: it cannot be combined with --since, --desk, --skip-unsupported, --realm, --resolver or --user-name');
         }
         const request = {
           format,
@@ -64,6 +74,7 @@ export function registerExport(program: Command): void {
           desk: options.desk,
           batch: options.batch,
           skipUnsupported: options.skipUnsupported,
+          ...exportFormatOptions(options),
           actor,
         };
         const result: ExportResult =
@@ -133,4 +144,14 @@ function recipientsOf(options: ExportOptions): string[] {
 
 function ordinal(n: number): string {
   return n === 1 ? '1st' : n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`;
+}
+
+/** --realm, --resolver and --user-name, checked: for the formats that write users (privacyIDEA, LinOTP, multiOTP). */
+function exportFormatOptions(options: ExportOptions): { options?: { realm?: string; resolver?: string }; userName?: UserNameSource } {
+  const userName = options.userName === undefined ? undefined : oneOf<UserNameSource>(options.userName, USER_NAME_SOURCES, '--user-name');
+  const formatOptions = {
+    ...(options.realm !== undefined ? { realm: options.realm } : {}),
+    ...(options.resolver !== undefined ? { resolver: options.resolver } : {}),
+  };
+  return { ...(Object.keys(formatOptions).length > 0 ? { options: formatOptions } : {}), ...(userName ? { userName } : {}) };
 }

@@ -71,3 +71,24 @@ export function decodeHex(text: string): Uint8Array | null {
 export function encodeHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
+
+/** RFC 4226 section 4, requirement R6: the shared secret is at least 128 bits. */
+export const MIN_SEED_BYTES = 16;
+/** HMAC-SHA-512's block size; no token vendor ships longer seeds, and a longer one is a broken file. */
+export const MAX_SEED_BYTES = 64;
+
+/**
+ * Why a seed of this length cannot be handed out, or null. Short seeds pass only when the admin
+ * allowed them explicitly (the import records that in the audit log).
+ */
+export function seedLengthProblem(length: number, allowShortSeeds = false): string | null {
+  if (length === 0) return 'the secret is empty';
+  if (length > MAX_SEED_BYTES) return `the secret is ${length} bytes; tokendesk takes at most ${MAX_SEED_BYTES}`;
+  if (length < MIN_SEED_BYTES && !allowShortSeeds) {
+    return (
+      `the secret is ${length * 8} bits; RFC 4226 asks for at least ${MIN_SEED_BYTES * 8}. ` +
+      'If the vendor confirms these tokens are right, import again with --allow-short-seeds'
+    );
+  }
+  return null;
+}

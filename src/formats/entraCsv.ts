@@ -5,6 +5,10 @@
  *   upn,serial number,secret key,time interval,manufacturer,model
  *
  * Entra's rules (DESIGN.md section 2): Base32 secrets, 30 or 60 s, TOTP, 6 digits, SHA-1 only.
+ *
+ * Vendors also ship the same file without the upn column (Deepnet and others:
+ * "serial number,secret key,time interval,manufacturer,model"); the importer reads both. Empty
+ * manufacturer or model cells take the --manufacturer/--model values (ParseOptions).
  */
 import { normaliseUpn, upnProblem } from '../core/identity.js';
 import { encodeBase32 } from '../core/secretCodec.js';
@@ -13,23 +17,27 @@ import type { CsvRecord } from './csv.js';
 import {
   SerialsSeen,
   WarningTally,
+  checkName,
+  checkSeedLength,
   checkSerial,
+  defaultNames,
   describeWhere,
-  hasControlCharacters,
   noteHashLength,
   readSecret,
 } from './seedRules.js';
 import { headLines, splitSimpleCsvLine } from './sniff.js';
 import { SeedFileError } from './types.js';
 import type { BatchExporter, BatchReadBack, BatchRow, ByteSource, ParseOptions, ParseResult, SeedImporter, SeedRecord } from './types.js';
-import { defineExporter } from './batchExporter.js';
+import { defineExporter, fromPieces } from './batchExporter.js';
+import { entraFieldProblem } from './entraRules.js';
+import { formulaCell } from './exportRules.js';
+import type { ExportPieces } from './exportRules.js';
 
 export const ENTRA_CSV_COLUMNS = ['upn', 'serial number', 'secret key', 'time interval', 'manufacturer', 'model'] as const;
 type EntraColumn = (typeof ENTRA_CSV_COLUMNS)[number];
 export const ENTRA_CSV_HEADER = ENTRA_CSV_COLUMNS.join(',');
 
-/** Entra's limit on the secret, in Base32 characters. */
-export const ENTRA_MAX_SECRET_CHARS = 128;
+export { ENTRA_MAX_SECRET_CHARS } from './entraRules.js';
 
 /** Header names compare case-insensitively, trimmed; "timeinterval" is an older spelling Microsoft used. */
 function columnName(cell: string): string {
@@ -37,26 +45,32 @@ function columnName(cell: string): string {
   return name === 'timeinterval' ? 'time interval' : name;
 }
 
-/** Where each Entra column is in this file, or null when the cells are not the Entra header. */
-function headerPositions(cells: readonly string[]): Record<EntraColumn, number> | { missing: string[] } {
+/** The columns a vendor file may leave out: the UPN (vendor files without pre-assignments). */
+const OPTIONAL_COLUMNS: readonly EntraColumn[] = ['upn'];
+
+type Positions = Record<EntraColumn, number | undefined> & { count: number };
+
+/** Where each Entra column is in this file, or what is missing when the cells are not the header. */
+function headerPositions(cells: readonly string[]): Positions | { missing: string[] } {
   const names = cells.map(columnName);
-  const positions = {} as Record<EntraColumn, number>;
+  const positions = { count: names.length } as Positions;
   const missing: string[] = [];
   for (const column of ENTRA_CSV_COLUMNS) {
     const index = names.indexOf(column);
-    if (index === -1 || names.lastIndexOf(column) !== index) missing.push(column);
-    else positions[column] = index;
+    if (index !== -1 && names.lastIndexOf(column) === index) positions[column] = index;
+    else if (index !== -1 || !OPTIONAL_COLUMNS.includes(column)) missing.push(column);
   }
-  if (missing.length > 0 || names.length !== ENTRA_CSV_COLUMNS.length) return { missing };
+  const expected = ENTRA_CSV_COLUMNS.filter((column) => positions[column] !== undefined).length;
+  if (missing.length > 0 || names.length !== expected) return { missing };
   return positions;
 }
 
 function wrongHeader(record: CsvRecord, missing: string[]): SeedFileError {
   // Never echo the line: a file without a header starts with a row holding a secret.
-  const detail = missing.length > 0 ? `missing: ${missing.join(', ')}` : `it has ${record.cells.length} columns, not 6`;
+  const detail = missing.length > 0 ? `missing: ${missing.join(', ')}` : `it has ${record.cells.length} columns, not 5 or 6`;
   return new SeedFileError(
     `Line ${record.line} is not the Entra CSV header (${detail}). The file must start with the line ` +
-      `"${ENTRA_CSV_HEADER}".`,
+      `"${ENTRA_CSV_HEADER}" (the upn column may be left out).`,
     { line: record.line },
   );
 }
@@ -67,7 +81,8 @@ export async function parseEntraCsv(source: ByteSource, options: ParseOptions = 
   const encoding = options.secretEncoding ?? 'auto';
   const serials = new SerialsSeen();
   const tally = new WarningTally();
-  let columns: Record<EntraColumn, number> | null = null;
+  const names = defaultNames(options);
+  let columns: Positions | null = null;
 
   const batches = readCsvRecordBatches(source, { kind: 'Entra CSV', warnings: result.warnings, onProgress: options.onProgress });
   for await (const batch of batches) for (const record of batch) {
@@ -78,7 +93,7 @@ export async function parseEntraCsv(source: ByteSource, options: ParseOptions = 
       continue;
     }
     if (record.cells.every((cell) => cell.trim() === '')) continue; // ",,,,," rows Excel leaves at the end
-    const outcome = readRow(record, columns, { algorithm, encoding, serials, tally });
+    const outcome = readRow(record, columns, { algorithm, encoding, serials, tally, names, options });
     if ('reason' in outcome) result.rejects.push(outcome);
     else {
       result.records.push(outcome);
@@ -97,19 +112,24 @@ interface RowContext {
   encoding: NonNullable<ParseOptions['secretEncoding']>;
   serials: SerialsSeen;
   tally: WarningTally;
+  names: { manufacturer: string; model: string };
+  options: ParseOptions;
 }
 
 function readRow(
   record: CsvRecord,
-  columns: Record<EntraColumn, number>,
+  columns: Positions,
   context: RowContext,
 ): SeedRecord | { where: { line: number }; serial?: string; reason: string } {
   const where = { line: record.line };
   if (record.problem) return { where, reason: record.problem };
-  if (record.cells.length !== ENTRA_CSV_COLUMNS.length) {
-    return { where, reason: `the row has ${record.cells.length} cells; an Entra CSV row has 6 (a comma inside an unquoted cell?)` };
+  if (record.cells.length !== columns.count) {
+    return { where, reason: `the row has ${record.cells.length} cells; the header has ${columns.count} (a comma inside an unquoted cell?)` };
   }
-  const cell = (column: EntraColumn) => (record.cells[columns[column]] ?? '').trim();
+  const cell = (column: EntraColumn) => {
+    const index = columns[column];
+    return index === undefined ? '' : (record.cells[index] ?? '').trim();
+  };
 
   const serial = checkSerial(cell('serial number'));
   if (!serial.ok) return { where, reason: serial.problem };
@@ -141,11 +161,13 @@ function readRow(
     if (problem !== null) return reject(`UPN: ${problem}`);
     upn = normaliseUpn(rawUpn);
   }
-  const manufacturer = cell('manufacturer');
-  const model = cell('model');
-  if (hasControlCharacters(manufacturer) || hasControlCharacters(model)) {
-    return reject('the manufacturer or model has control characters');
-  }
+  const manufacturer = cell('manufacturer') || context.names.manufacturer;
+  const model = cell('model') || context.names.model;
+  const badName = checkName('manufacturer', manufacturer) ?? checkName('model', model);
+  if (badName !== null) return reject(badName);
+  // The length policy comes after the row's shape: a row with a wrong interval says that first.
+  const length = checkSeedLength(secret.value.secret, context.options);
+  if (length !== null) return reject(length);
 
   const seed: SeedRecord = {
     serial: serial.value,
@@ -182,25 +204,28 @@ const LINE_END = '\n';
 
 function whyEntraCannotTake(row: BatchRow): string | null {
   // Only SHA-256 has another way in (Graph); for the rest, say that no Entra upload takes them.
-  if (row.algorithm === 'SHA256') return 'it uses SHA-256; Entra CSV takes SHA-1 only: export this token with --format graph-json instead';
+  if (row.algorithm === 'SHA256') return 'it uses SHA-256; Entra CSV takes SHA-1 only (graph-json takes SHA-256)';
   if (row.algorithm === 'SHA512') return 'it uses SHA-512; Entra takes SHA-1 (CSV) or SHA-256 (graph-json), so no Entra upload can carry it';
   if (row.digits !== 6) return `it shows ${row.digits}-digit codes; Entra takes 6-digit tokens only, in CSV and in graph-json alike`;
   if (row.period !== 30 && row.period !== 60) return `its time step is ${row.period} s; Entra takes 30 or 60 s, in CSV and in graph-json alike`;
   if (row.upn.trim() === '') return 'it has no UPN; every row of an Entra CSV upload needs one';
-  if (encodeBase32(row.secret).length > ENTRA_MAX_SECRET_CHARS) {
-    return `its secret is longer than Entra's limit of ${ENTRA_MAX_SECRET_CHARS} Base32 characters`;
-  }
-  return null;
+  return entraFieldProblem(row) ?? formulaCell({ UPN: row.upn, serial: row.serial, manufacturer: row.manufacturer, model: row.model });
 }
+
+export const entraCsvPieces: ExportPieces = {
+  header: () => `${ENTRA_CSV_HEADER}${LINE_END}`,
+  row(row) {
+    return [row.upn, row.serial, encodeBase32(row.secret), String(row.period), row.manufacturer, row.model].map(csvCell).join(',') + LINE_END;
+  },
+  footer: () => '',
+};
 
 export const entraCsvExporter: BatchExporter = defineExporter({
   format: 'entra-csv',
   fileExtension: 'csv',
   description: 'Entra admin centre CSV upload (SHA-1, 6 digits, 30/60 s only)',
   whyNot: whyEntraCannotTake,
-  header: () => `${ENTRA_CSV_HEADER}${LINE_END}`,
-  row: (row) => `${[row.upn, row.serial, encodeBase32(row.secret), String(row.period), row.manufacturer, row.model].map(csvCell).join(',')}${LINE_END}`,
-  footer: () => '',
+  ...fromPieces(entraCsvPieces),
   readBack: readEntraCsvBatch,
 });
 

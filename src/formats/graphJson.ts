@@ -11,7 +11,19 @@
  */
 import { encodeBase32 } from '../core/secretCodec.js';
 import { readAllBytes } from './byteSource.js';
-import { SerialsSeen, WarningTally, checkSerial, describeWhere, hasControlCharacters, noteHashLength, readSecret } from './seedRules.js';
+import { entraFieldProblem } from './entraRules.js';
+import {
+  SerialsSeen,
+  WarningTally,
+  checkName,
+  checkSeedLength,
+  checkSerial,
+  defaultNames,
+  describeWhere,
+  hasControlCharacters,
+  noteHashLength,
+  readSecret,
+} from './seedRules.js';
 import { headText } from './sniff.js';
 import { SeedFileError } from './types.js';
 import { layeredExporter } from './batchExporter.js';
@@ -45,8 +57,9 @@ export async function parseGraphJson(source: ByteSource, options: ParseOptions =
   const result: ParseResult = { format: 'graph-json', records: [], rejects: [], skipped: [], warnings: [] };
   const serials = new SerialsSeen();
   const tally = new WarningTally();
+  const names = defaultNames(options);
   items.forEach((item, index) => {
-    const outcome = readItem(item, index, { options, serials, tally });
+    const outcome = readItem(item, index, { options, serials, tally, names });
     if ('reason' in outcome) result.rejects.push(outcome);
     else {
       result.records.push(outcome);
@@ -94,6 +107,7 @@ interface ItemContext {
   options: ParseOptions;
   serials: SerialsSeen;
   tally: WarningTally;
+  names: { manufacturer: string; model: string };
 }
 
 const HASH_FUNCTIONS: Record<string, HashAlgorithm> = { hmacsha1: 'SHA1', hmacsha256: 'SHA256' };
@@ -155,6 +169,10 @@ function readItem(item: unknown, index: number, context: ItemContext): SeedRecor
   const manufacturer = text('manufacturer');
   const model = text('model');
   if (manufacturer === null || model === null) return reject('manufacturer or model is not plain text');
+  const badName = checkName('manufacturer', manufacturer || context.names.manufacturer) ?? checkName('model', model || context.names.model);
+  if (badName !== null) return reject(badName);
+  const length = checkSeedLength(secret.value.secret, context.options);
+  if (length !== null) return reject(length);
 
   return {
     serial: serial.value,
@@ -162,8 +180,8 @@ function readItem(item: unknown, index: number, context: ItemContext): SeedRecor
     algorithm,
     digits: 6,
     period,
-    manufacturer,
-    model,
+    manufacturer: manufacturer || context.names.manufacturer,
+    model: model || context.names.model,
     where,
   };
 }
@@ -227,7 +245,7 @@ function whyGraphCannotTake(row: BatchRow): string | null {
   if (row.digits !== 6) return `it shows ${row.digits}-digit codes; Graph takes 6-digit tokens only`;
   if (row.period !== 30 && row.period !== 60) return `its time step is ${row.period} s; Graph takes 30 or 60 s`;
   if (row.upn.trim() === '') return 'it has no UPN to assign it to';
-  return null;
+  return entraFieldProblem(row);
 }
 
 function device(row: BatchRow, index: number) {

@@ -17,18 +17,21 @@
  * SHA-512, else SHA-1). We read an optional trailing hash column, and otherwise infer as it does.
  * privacyIDEA splits lines on commas without quoting; we read RFC 4180, a superset for such files.
  */
-import { normaliseUpn, upnProblem } from '../core/identity.js';
+import { formulaProblem, normaliseUpn, serialProblem, upnProblem } from '../core/identity.js';
 import { encodeHex } from '../core/secretCodec.js';
 import { readCsvRecordBatches } from './csv.js';
 import type { CsvRecord } from './csv.js';
-import { SerialsSeen, WarningTally, checkSerial, describeWhere, readSecret } from './seedRules.js';
+import { SerialsSeen, WarningTally, checkSeedLength, checkSerial, defaultNames, describeWhere, readSecret } from './seedRules.js';
 import { headLines, splitSimpleCsvLine } from './sniff.js';
 import { SeedFileError } from './types.js';
-import { defineExporter } from './batchExporter.js';
+import { defineExporter, fromPieces } from './batchExporter.js';
+import { formulaCell, optionCellProblem, targetUserName } from './exportRules.js';
+import type { ExportPieces } from './exportRules.js';
 import type {
   BatchExporter,
   BatchRow,
   ByteSource,
+  ExportOptions,
   HashAlgorithm,
   ParseOptions,
   ParseResult,
@@ -61,6 +64,8 @@ export async function parseOathCsv(source: ByteSource, options: ParseOptions = {
   const result: ParseResult = { format: 'oath-csv', records: [], rejects: [], skipped: [], warnings: [] };
   const serials = new SerialsSeen();
   const tally = new WarningTally();
+  // OATH CSV names no manufacturer or model: they come from the options (--manufacturer/--model).
+  const names = defaultNames(options);
   let userColumns: boolean | null = null; // decided by the first line
   let sawAnything = false;
 
@@ -94,7 +99,7 @@ export async function parseOathCsv(source: ByteSource, options: ParseOptions = {
     }
     userColumns ??= false;
     if (record.cells.every((cell) => cell.trim() === '')) continue;
-    const outcome = readRow(record, userColumns, { options, serials, tally });
+    const outcome = readRow(record, userColumns, { options, serials, tally, names });
     if ('record' in outcome) {
       result.records.push(outcome.record);
       options.onRecord?.(outcome.record);
@@ -113,9 +118,46 @@ interface RowContext {
   options: ParseOptions;
   serials: SerialsSeen;
   tally: WarningTally;
+  names: { manufacturer: string; model: string };
 }
 
 type RowOutcome = { record: SeedRecord } | { skipped: Skipped } | { reject: Reject };
+
+/**
+ * Token types privacyIDEA and LinOTP know, so a skip can name the type from this list and never
+ * from the cell: in a file with shifted columns the type cell can hold the seed.
+ */
+const OTHER_TYPES: Record<string, string> = {
+  hotp: 'HOTP (counter-based)',
+  hmac: 'HOTP (counter-based)',
+  ocra: 'OCRA',
+  ocra2: 'OCRA',
+  tan: 'TAN',
+  motp: 'mOTP',
+  spass: 'simple pass',
+  daypassword: 'day password',
+  yubikey: 'YubiKey',
+  yubico: 'Yubico',
+  sshkey: 'SSH key',
+  email: 'e-mail',
+  sms: 'SMS',
+  paper: 'paper',
+  password: 'password',
+  registration: 'registration',
+  certificate: 'certificate',
+  question: 'question',
+  radius: 'RADIUS',
+  remote: 'remote',
+  vasco: 'VASCO',
+  u2f: 'U2F',
+  webauthn: 'WebAuthn',
+  passkey: 'passkey',
+  push: 'push',
+  tiqr: 'TiQR',
+  indexedsecret: 'indexed secret',
+  applspec: 'application specific password',
+  '4eyes': 'four eyes',
+};
 
 function readRow(record: CsvRecord, userColumns: boolean, context: RowContext): RowOutcome {
   const where = { line: record.line };
@@ -127,31 +169,44 @@ function readRow(record: CsvRecord, userColumns: boolean, context: RowContext): 
     return { reject: { where, reason: `the row has ${cells.length} cells; expected ${layout}` } };
   }
   const cell = (index: number) => cells[offset + index] ?? '';
-  if (misaligned(cell(1), cell(2))) {
-    // A lost comma joins the serial and the seed into one cell: that cell must never be shown.
-    return { reject: { where, reason: `the columns do not line up (a comma missing or extra?); expected ${layout}` } };
+  /** "column 6 (type)": positions count from 1 as a spreadsheet does, user columns included. */
+  const column = (index: number, name: string) => `column ${offset + index + 1} (${name})`;
+  // A lost or extra comma shifts the seed into a cell that is otherwise printed: such rows are
+  // rejected by position, without naming their serial (which may be the seed or part of it).
+  const shifted = (what: string): RowOutcome => ({
+    reject: { where, reason: `${what}: the columns do not line up (a comma missing or extra?); expected ${layout}` },
+  });
+  if (misaligned(cell(1), cell(2))) return shifted(`${column(1, 'seed')} or ${column(2, 'type')} holds the wrong kind of value`);
+
+  // privacyIDEA's default type is HOTP when the column is absent.
+  const type = (cell(2) || 'hotp').toLowerCase();
+  if (type !== 'totp' && OTHER_TYPES[type] === undefined) {
+    return shifted(`${column(2, 'type')} is not a token type (totp, hotp, ocra...)`);
   }
 
   const serial = checkSerial(cell(0));
-  if (!serial.ok) return { reject: { where, reason: serial.problem } };
+  if (!serial.ok) return { reject: { where, reason: `${column(0, 'serial')}: ${serial.problem}` } };
   const first = context.serials.earlier(serial.value, where);
   if (first) return { reject: { where, serial: serial.value, reason: `serial ${serial.value} already appears on ${describeWhere(first)}` } };
   const reject = (reason: string): RowOutcome => ({ reject: { where, serial: serial.value, reason } });
 
-  // privacyIDEA's default type is HOTP when the column is absent.
-  const type = (cell(2) || 'hotp').toLowerCase();
   if (type !== 'totp') {
-    const what = type === 'hotp' ? 'HOTP (counter-based)' : `${type.toUpperCase()}`;
-    return { skipped: { where, serial: serial.value, reason: `${what} token: tokendesk hands out TOTP tokens only` } };
+    return { skipped: { where, serial: serial.value, reason: `${OTHER_TYPES[type]} token: tokendesk hands out TOTP tokens only` } };
   }
 
   const encoding = context.options.secretEncoding === 'base32' ? 'base32' : 'hex';
   const secret = readSecret(cell(1), encoding);
   if (!secret.ok) return reject(secret.problem);
+  const length = checkSeedLength(secret.value.secret, context.options);
+  if (length !== null) return reject(length);
 
-  const digits = cell(3) || '6';
+  // privacyIDEA would default a missing length to 6 and step to 30; a vendor file that leaves them
+  // out is more likely cut short than meant, and a wrong guess fails every code at the desk.
+  const digits = cell(3);
+  if (digits === '') return reject(`${column(3, 'otp length')} is missing; a TOTP row is ${layout}`);
   if (digits !== '6' && digits !== '8') return reject(`the OTP length is ${/^\d{1,3}$/.test(digits) ? digits : 'not a number'}; tokendesk takes 6 or 8`);
-  const step = cell(4) || '30';
+  const step = cell(4);
+  if (step === '') return reject(`${column(4, 'time step')} is missing; a TOTP row is ${layout}`);
   if (step !== '30' && step !== '60') return reject(`the time step is ${/^\d{1,6}$/.test(step) ? `${step} s` : 'not a number'}; tokendesk takes 30 or 60`);
 
   let algorithm: HashAlgorithm;
@@ -183,12 +238,13 @@ function readRow(record: CsvRecord, userColumns: boolean, context: RowContext): 
     algorithm,
     digits: Number(digits),
     period: Number(step),
-    manufacturer: '',
-    model: '',
+    manufacturer: context.names.manufacturer,
+    model: context.names.model,
     where,
   };
   if (userColumns) {
     const username = cells[0] ?? '';
+    if (formulaProblem(username) !== null) return reject(`column 1 (username) starts with a character a spreadsheet runs as a formula`);
     if (username !== '') {
       if (upnProblem(username) === null) seed.upn = normaliseUpn(username);
       else {
@@ -239,36 +295,54 @@ export const oathCsvImporter: SeedImporter = {
 
 /* ---------------------------------------------------------------- export */
 
-/** Version 2 with the user, hex seeds, LF line ends (privacyIDEA splits lines on "\n"). */
-const EXPORT_PREAMBLE = [
-  '# version: 2',
-  '# username,resolver,realm,serial,seed (hex),type,otp length,time step,hash',
-];
+/**
+ * Version 2 with the user, hex seeds, LF line ends (privacyIDEA splits lines on "\n"). privacyIDEA
+ * skips "#" lines and reads columns 4 to 8 of each row; the trailing hash column is for LinOTP-era
+ * readers and for us (privacyIDEA infers the hash from the seed length, see whyOathCsvCannotTake).
+ *
+ * The user columns: privacyIDEA builds User(username, realm, resolver) and, with no resolver, looks
+ * the name up in the realm's resolvers in priority order; with no realm it finds nobody and the
+ * import stops. So a realm is required, the resolver optional, and the username is the name the
+ * resolver knows (often the sAMAccountName): the row's userName when the caller set one, else the UPN.
+ */
+const HEADER = '# version: 2\n# username,resolver,realm,serial,seed (hex),type,otp length,time step,hash\n';
 
 const HASH_COLUMN: Record<HashAlgorithm, string> = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' };
 
-function whyOathCsvCannotTake(row: BatchRow): string | null {
-  // privacyIDEA splits on commas and newlines without quoting, and a leading "#" makes a comment.
-  if (row.upn.trim() === '') return 'it has no UPN for the username column';
-  if (/[,\r\n]/.test(row.upn) || row.upn.startsWith('#')) return 'its UPN has a comma, a line break or a leading "#"';
-  if (/[,\r\n]/.test(row.serial)) return 'its serial has a comma or a line break';
+function whyOathCsvCannotTake(row: BatchRow, options: ExportOptions): string | null {
+  const serial = serialProblem(row.serial);
+  if (serial !== null) return serial;
   const inferred = privacyIdeaHashForSeedLength(row.secret.byteLength);
   if (inferred !== row.algorithm) {
     return (
       `privacyIDEA reads the hash from the seed length (${row.secret.byteLength} bytes means ${inferred}) ` +
-      `but this token uses ${row.algorithm}: export it with --format graph-json or enrol it by hand`
+      `but this token uses ${row.algorithm}, so privacyIDEA would compute wrong codes`
     );
   }
-  return null;
+  const user = targetUserName(row, 'privacyIDEA');
+  if ('problem' in user) return user.problem;
+  const realm = options.realm ?? '';
+  if (realm.trim() === '') return 'privacyIDEA finds the user in a realm and none was given: export with --pi-realm REALM';
+  const badOption = optionCellProblem('realm', realm) ?? optionCellProblem('resolver', options.resolver ?? '');
+  if (badOption !== null) return badOption;
+  return formulaCell({ username: user.name, serial: row.serial });
 }
+
+export const oathCsvPieces: ExportPieces = {
+  header: () => HEADER,
+  row(row, _index, options) {
+    const user = targetUserName(row, 'privacyIDEA');
+    const name = 'name' in user ? user.name : '';
+    const cells = [name, options.resolver ?? '', options.realm ?? '', row.serial, encodeHex(row.secret), 'totp', String(row.digits), String(row.period), HASH_COLUMN[row.algorithm]];
+    return `${cells.join(',')}\n`;
+  },
+  footer: () => '',
+};
 
 export const oathCsvExporter: BatchExporter = defineExporter({
   format: 'oath-csv',
   fileExtension: 'csv',
-  description: 'privacyIDEA OATH CSV import, version 2 with users, hex seeds',
+  description: 'privacyIDEA OATH CSV import, version 2 with users, realm and resolver, hex seeds',
   whyNot: whyOathCsvCannotTake,
-  header: () => `${EXPORT_PREAMBLE.join('\n')}\n`,
-  row: (row) =>
-    `${[row.upn, '', '', row.serial, encodeHex(row.secret), 'totp', String(row.digits), String(row.period), HASH_COLUMN[row.algorithm]].join(',')}\n`,
-  footer: () => '',
+  ...fromPieces(oathCsvPieces),
 });

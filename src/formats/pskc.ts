@@ -14,6 +14,11 @@
  * support, a missing or wrong key or password, any ValueMAC that does not match (checked on every
  * encrypted value, also of keys we skip: a tampered file is not trusted), and RSA key transport
  * when it leaves nothing to import (the whole file uses it).
+ *
+ * Why this file is long: RFC 6030 packs three jobs into one document (the keys that protect the
+ * secrets, the MAC of every encrypted value, and the key packages), and each refusal must name the
+ * element and say what to ask the vendor for. They share the per-file state in one class; the
+ * cryptography itself is in pskcCrypto.ts and the XML reading in safeXml.ts.
  */
 import {
   DecryptionFailed,
@@ -28,7 +33,7 @@ import {
 import type { CipherAlgorithm, Digest } from './pskcCrypto.js';
 import { childText, firstChild, readXml } from './safeXml.js';
 import type { XmlElement } from './safeXml.js';
-import { SerialsSeen, WarningTally, checkSerial, describeWhere, hasControlCharacters, noteHashLength } from './seedRules.js';
+import { SerialsSeen, WarningTally, checkName, checkSeedLength, checkSerial, defaultNames, describeWhere, noteHashLength } from './seedRules.js';
 import { headText } from './sniff.js';
 import { SeedFileError } from './types.js';
 import type { ByteSource, HashAlgorithm, ParseOptions, ParseResult, SeedImporter, SeedRecord, Where } from './types.js';
@@ -108,7 +113,11 @@ class PskcReading {
   /** Each encrypted value decoded once: its MAC is checked first, then it is decrypted. */
   private readonly ciphers = new WeakMap<XmlElement, EncryptedBytes>();
 
-  constructor(private readonly options: ParseOptions) {}
+  private readonly names: { manufacturer: string; model: string };
+
+  constructor(private readonly options: ParseOptions) {
+    this.names = defaultNames(options);
+  }
 
   root(element: XmlElement): void {
     if (element.local !== 'KeyContainer') {
@@ -180,9 +189,11 @@ class PskcReading {
     const salt = decodeBase64(childText(firstChild(params, 'Salt'), 'Specified') ?? '');
     const iterations = Number(childText(params, 'IterationCount'));
     const keyLength = Number(childText(params, 'KeyLength'));
+    // PKCS #5's schema gives the PRF as <PRF Algorithm="...#hmac-sha256"/>; python-pskc (and files
+    // made with it) writes the URI as the element's text. Both mean the same; none means HMAC-SHA1.
     const prf = firstChild(params, 'PRF');
-    const prfUri = prf?.attributes.get('Algorithm');
-    const digest = prfUri === undefined || prfUri.trim() === '' ? 'sha1' : hmacDigest(prfUri);
+    const prfUri = prf?.attributes.get('Algorithm')?.trim() || prf?.text.trim() || undefined;
+    const digest = prfUri === undefined ? 'sha1' : hmacDigest(prfUri);
     if (salt === null || salt.byteLength === 0 || !Number.isSafeInteger(iterations) || iterations < 1 || ![16, 24, 32].includes(keyLength)) {
       throw new SeedFileError('The file\'s PBKDF2 settings are incomplete (salt, iteration count, key length of 16, 24 or 32 bytes).');
     }
@@ -255,11 +266,20 @@ class PskcReading {
     }
   }
 
-  /** What to do when a value does not open or its MAC does not match. */
+  /**
+   * What to do when a value does not open or its MAC does not match. With a password, say how the
+   * key was derived (never the key): a PRF or iteration count read wrongly looks exactly like a
+   * wrong password, and these are the numbers to compare with the vendor's.
+   */
   private wrongKeyAdvice(): string {
-    return this.derivation
-      ? 'the password is wrong, or the file is damaged. Check the password file (one line, the password exactly as the vendor sent it)'
-      : 'the pre-shared key is wrong, or the file is damaged. Check the --psk value (hex) against the key the vendor sent';
+    if (this.derivation) {
+      const { digest, iterations, keyLength } = this.derivation;
+      return (
+        'the password is wrong, or the file is damaged. Check the password file (one line, the password exactly as the vendor sent it). ' +
+        `The key was derived as the file says: PBKDF2 with HMAC-${digest.toUpperCase().replace('SHA', 'SHA-')}, ${iterations} iterations, a ${keyLength}-byte key`
+      );
+    }
+    return 'the pre-shared key is wrong, or the file is damaged. Check the --psk value (hex) against the key the vendor sent';
   }
 
   /** Whether a value under this EncryptionMethod can only be opened with a private RSA key. */
@@ -420,14 +440,16 @@ class PskcReading {
 
     const secret = this.readBytes(secretField, 'secret');
     if (!(secret instanceof Uint8Array)) return reject(secret.problem);
-    if (secret.byteLength === 0) return reject('the secret is empty');
+    const seedLength = checkSeedLength(secret, this.options);
+    if (seedLength !== null) return reject(seedLength);
 
     const params = firstChild(key, 'AlgorithmParameters');
     const suite = childText(params, 'Suite');
     let algorithm: HashAlgorithm;
     if (suite !== undefined && suite !== '') {
       const named = suiteHash(suite);
-      if (named === null) return reject(`the hash "${suite.slice(0, 40)}" is not supported (HMAC-SHA1, -SHA256 or -SHA512)`);
+      // The Suite's text is never quoted: in a damaged file any element text could be a secret.
+      if (named === null) return reject('the hash its Suite names is not supported (tokendesk takes HMAC-SHA1, -SHA256 or -SHA512)');
       algorithm = named;
     } else {
       algorithm = this.options.hash ?? 'SHA1';
@@ -438,7 +460,10 @@ class PskcReading {
     const length = format?.attributes.get('Length')?.trim() ?? '6';
     if (length !== '6' && length !== '8') return reject(`it shows ${/^\d{1,3}$/.test(length) ? `${length}-digit` : 'unreadable'} codes; tokendesk takes 6 or 8 digits`);
     const encoding = format?.attributes.get('Encoding')?.trim().toUpperCase() ?? 'DECIMAL';
-    if (encoding !== 'DECIMAL') return reject(`its codes are ${encoding.slice(0, 20)}, not decimal digits`);
+    if (encoding !== 'DECIMAL') {
+      const named = ['HEXADECIMAL', 'ALPHANUMERIC', 'BASE64', 'BINARY'].includes(encoding) ? encoding : 'not DECIMAL';
+      return reject(`its codes are ${named}, not decimal digits`);
+    }
 
     const period = this.readInteger(firstChild(data, 'TimeInterval'), 'time interval', false) ?? 30;
     if (typeof period !== 'number') return reject(period.problem);
@@ -449,9 +474,11 @@ class PskcReading {
     const drift = this.readInteger(firstChild(data, 'TimeDrift'), 'time drift', true);
     if (drift !== undefined && typeof drift !== 'number') return reject(drift.problem);
 
-    const manufacturer = childText(device, 'Manufacturer') ?? '';
-    const model = childText(device, 'Model') ?? '';
-    if (hasControlCharacters(manufacturer) || hasControlCharacters(model)) return reject('the manufacturer or model has control characters');
+    // No DeviceInfo (or empty fields): the --manufacturer/--model values, as for OATH CSV.
+    const manufacturer = childText(device, 'Manufacturer') || this.names.manufacturer;
+    const model = childText(device, 'Model') || this.names.model;
+    const badName = checkName('manufacturer', manufacturer) ?? checkName('model', model);
+    if (badName !== null) return reject(badName);
 
     const first = this.serials.earlier(serial!, where);
     if (first) return reject(`serial ${serial} already appears at ${describeWhere(first)}`);

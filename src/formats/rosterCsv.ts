@@ -1,8 +1,8 @@
 /**
  * The roster CSV: the people tokens are handed out to, from an HR export.
  *
- *   upn,display name,employee id,badge
- *   j.doe@example.com,Jane Doe,E1001,04A7C2
+ *   upn,display name,employee id,badge,login
+ *   j.doe@example.com,Jane Doe,E1001,04A7C2,jdoe
  *
  * Header names are matched without regard to case, spaces or punctuation ("Display Name",
  * "displayName", "EMPLOYEE_ID" all work); other columns are ignored. Pure: bytes in, people and
@@ -10,7 +10,7 @@
  * service's business. A file without a usable header is refused as a whole, without echoing it.
  */
 import { Refusal } from '../core/errors.js';
-import { normaliseUpn, upnProblem } from '../core/identity.js';
+import { formulaProblem, normaliseUpn, upnProblem, userNameProblem } from '../core/identity.js';
 import { readCsvRecords } from './csv.js';
 import { SeedFileError, type ByteSource, type ParseWarning } from './types.js';
 
@@ -19,6 +19,8 @@ export interface RosterPerson {
   displayName: string;
   employeeId: string | null;
   badge: string | null;
+  /** The directory login (sAMAccountName): privacyIDEA and LinOTP find users by it. */
+  login: string | null;
 }
 
 /** A good line of the file. */
@@ -40,7 +42,7 @@ export interface RosterFile {
 export const MAX_DISPLAY_NAME_CHARS = 256;
 export const MAX_ID_CHARS = 64;
 
-type Column = 'upn' | 'displayName' | 'employeeId' | 'badge';
+type Column = 'upn' | 'displayName' | 'employeeId' | 'badge' | 'login';
 
 /** Header spellings, compared as lower-case letters and digits only. */
 const HEADER_NAMES: Record<string, Column> = {
@@ -57,6 +59,11 @@ const HEADER_NAMES: Record<string, Column> = {
   badgeid: 'badge',
   badgenumber: 'badge',
   badgeno: 'badge',
+  login: 'login',
+  loginname: 'login',
+  samaccountname: 'login',
+  username: 'login',
+  account: 'login',
 };
 
 const headerKey = (cell: string): string => cell.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -92,8 +99,13 @@ export async function parseRosterCsv(source: ByteSource, options: { fileName: st
       const displayName = cell('displayName').replace(/\s+/g, ' ');
       const employeeId = cell('employeeId') || null;
       const badge = cell('badge') || null;
+      const login = cell('login') || null;
       const problem =
-        (upnProblem(upn) && `UPN: ${upnProblem(upn)}`) || displayNameProblem(displayName) || idProblem(employeeId, 'employee id') || idProblem(badge, 'badge');
+        (upnProblem(upn) && `UPN: ${upnProblem(upn)}`) ||
+        displayNameProblem(displayName) ||
+        idProblem(employeeId, 'employee id') ||
+        idProblem(badge, 'badge') ||
+        (login !== null && userNameProblem(login) !== null ? `login: ${userNameProblem(login)}` : null);
       if (problem) {
         reject(problem);
         continue;
@@ -103,7 +115,7 @@ export async function parseRosterCsv(source: ByteSource, options: { fileName: st
         reject(duplicate);
         continue;
       }
-      result.people.push({ line: record.line, upn, displayName, employeeId, badge });
+      result.people.push({ line: record.line, upn, displayName, employeeId, badge, login });
     }
   } catch (error) {
     if (error instanceof SeedFileError) {
@@ -119,7 +131,7 @@ export async function parseRosterCsv(source: ByteSource, options: { fileName: st
 }
 
 function headerColumns(cells: readonly string[], fileName: string, line: number): Record<Column, number | undefined> {
-  const columns: Record<Column, number | undefined> = { upn: undefined, displayName: undefined, employeeId: undefined, badge: undefined };
+  const columns: Record<Column, number | undefined> = { upn: undefined, displayName: undefined, employeeId: undefined, badge: undefined, login: undefined };
   cells.forEach((cell, index) => {
     const column = HEADER_NAMES[headerKey(cell)];
     if (!column) return;
@@ -141,21 +153,23 @@ function headerColumns(cells: readonly string[], fileName: string, line: number)
 }
 
 function columnLabel(column: Column): string {
-  return { upn: 'upn', displayName: 'display name', employeeId: 'employee id', badge: 'badge' }[column];
+  return { upn: 'upn', displayName: 'display name', employeeId: 'employee id', badge: 'badge', login: 'login' }[column];
 }
 
 function displayNameProblem(name: string): string | null {
   if (name.length === 0) return 'the display name is empty';
   if (name.length > MAX_DISPLAY_NAME_CHARS) return `the display name is longer than ${MAX_DISPLAY_NAME_CHARS} characters`;
   if (/[\x00-\x1f\x7f]/.test(name)) return 'the display name has control characters';
-  return null;
+  const formula = formulaProblem(name);
+  return formula === null ? null : `the display name: ${formula}`;
 }
 
 function idProblem(value: string | null, what: string): string | null {
   if (value === null) return null;
   if (value.length > MAX_ID_CHARS) return `the ${what} is longer than ${MAX_ID_CHARS} characters`;
   if (!/^[\x21-\x7e]+$/.test(value)) return `the ${what} has spaces, control or non-ASCII characters`;
-  return null;
+  const formula = formulaProblem(value);
+  return formula === null ? null : `the ${what}: ${formula}`;
 }
 
 /** The same UPN, badge or employee id twice in one file: the second line is rejected. */

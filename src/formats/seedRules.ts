@@ -3,9 +3,10 @@
  * a secret, and warnings that are counted once per file instead of once per row.
  * Messages here never contain a secret, not even a bad one.
  */
-import { normaliseSerial, serialProblem } from '../core/identity.js';
-import { decodeBase32, decodeHex } from '../core/secretCodec.js';
-import type { HashAlgorithm, ParseWarning, Where } from './types.js';
+import { nameProblem, normaliseSerial, serialProblem } from '../core/identity.js';
+import { decodeBase32, decodeHex, MAX_SEED_BYTES, seedLengthProblem } from '../core/secretCodec.js';
+import { SeedFileError } from './types.js';
+import type { HashAlgorithm, ParseOptions, ParseWarning, Where } from './types.js';
 
 /** "line 12" or "key 7", for messages. */
 export function describeWhere(where: Where): string {
@@ -23,7 +24,19 @@ export function checkSerial(raw: string | undefined): Checked<string> {
   if (serial.length === 0) return { ok: false, problem: 'the serial number is missing' };
   const problem = serialProblem(serial);
   if (problem !== null) return { ok: false, problem };
+  if (couldBeSecret(serial)) {
+    // Reported without the serial: with a column shifted, the serial cell holds the seed.
+    return { ok: false, problem: `the serial is ${serial.length} characters of hex or Base32, like a secret: the columns may be shifted` };
+  }
   return { ok: true, value: serial };
+}
+
+/**
+ * A value shaped like a seed of 128 bits or more (26+ Base32 or 32+ hex characters). No vendor
+ * serial we know is that long; a serial cell holding one means the columns are shifted.
+ */
+export function couldBeSecret(text: string): boolean {
+  return (text.length >= 32 && /^[0-9A-Fa-f]+$/.test(text)) || (text.length >= 26 && /^[A-Za-z2-7]+$/.test(text));
 }
 
 /** Remembers where each serial was first seen, to reject a second occurrence in the same file. */
@@ -53,6 +66,8 @@ export interface ReadSecret {
 export function readSecret(text: string, encoding: SecretEncoding): Checked<ReadSecret> {
   const trimmed = text.trim();
   if (trimmed.length === 0) return { ok: false, problem: 'the secret key is missing' };
+  // Hex of the longest seed, with room for spaces: anything longer is refused before decoding it.
+  if (trimmed.length > MAX_SEED_BYTES * 4) return { ok: false, problem: `the secret key is longer than ${MAX_SEED_BYTES} bytes can be` };
   const asBase32 = () => {
     const secret = decodeBase32(trimmed);
     return secret ? { ok: true as const, value: { secret, readAs: 'base32' as const } } : null;
@@ -76,6 +91,31 @@ function hexProblem(text: string): string {
   const cleaned = text.replace(/\s/g, '').replace(/^0x/i, '');
   if (/^[0-9a-fA-F]*$/.test(cleaned) && cleaned.length % 2 === 1) return 'the hex secret has an odd number of digits';
   return 'the secret key is not valid hex (0-9, a-f)';
+}
+
+/** A decoded secret's length checked against RFC 4226's floor and tokendesk's ceiling. */
+export function checkSeedLength(secret: Uint8Array, options: Pick<ParseOptions, 'allowShortSeeds'>): string | null {
+  return seedLengthProblem(secret.byteLength, options.allowShortSeeds ?? false);
+}
+
+/** Why a name field (manufacturer, model) cannot be kept, as "the <label> ...", or null. */
+export function checkName(label: string, text: string): string | null {
+  const problem = nameProblem(text);
+  return problem === null ? null : `the ${label} ${problem.replace(/^it (has|is|starts)/, '$1')}`;
+}
+
+/**
+ * Manufacturer and model for rows whose file leaves them empty (--manufacturer/--model), checked
+ * once per file: a bad option refuses the file before any row is read.
+ */
+export function defaultNames(options: ParseOptions): { manufacturer: string; model: string } {
+  const manufacturer = (options.manufacturer ?? '').trim();
+  const model = (options.model ?? '').trim();
+  for (const [label, value] of [['--manufacturer', manufacturer], ['--model', model]] as const) {
+    const problem = nameProblem(value);
+    if (problem !== null) throw new SeedFileError(`The ${label} value cannot be used: ${problem}.`);
+  }
+  return { manufacturer, model };
 }
 
 /** The hash a secret's length suggests, when it is not SHA-1's 20 bytes. */

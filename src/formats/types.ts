@@ -10,7 +10,7 @@ export type { HashAlgorithm } from '../core/algorithms.js';
 export const SEED_FORMATS = ['entra-csv', 'graph-json', 'pskc', 'oath-csv'] as const;
 export type SeedFormat = (typeof SEED_FORMATS)[number];
 
-export const BATCH_FORMATS = ['entra-csv', 'graph-json', 'oath-csv'] as const;
+export const BATCH_FORMATS = ['entra-csv', 'graph-json', 'oath-csv', 'linotp-csv', 'multiotp-csv'] as const;
 export type BatchFormat = (typeof BATCH_FORMATS)[number];
 
 /** One token's seed as read from a vendor file. */
@@ -74,6 +74,14 @@ export interface ParseOptions {
   psk?: Uint8Array;
   /** PSKC password for PBKDF2. */
   password?: string;
+  /** Accept seeds shorter than 128 bits (RFC 4226 asks for at least 128); the import audits it. */
+  allowShortSeeds?: boolean;
+  /**
+   * Manufacturer and model for tokens whose file names none (OATH CSV, PSKC without DeviceInfo,
+   * vendor files with empty cells). Graph requires both; the CLI passes --manufacturer/--model.
+   */
+  manufacturer?: string;
+  model?: string;
   /** Called with bytes consumed so far, for progress display. */
   onProgress?: (bytesRead: number) => void;
   /**
@@ -122,6 +130,23 @@ export interface BatchRow {
   /** Measured clock offset of the token at hand-out, in time steps. */
   offsetSteps: number;
   verifiedAt: string;
+  /**
+   * The name a target other than Entra knows the user by (privacyIDEA/LinOTP resolver login,
+   * multiOTP account name), chosen by the caller: e.g. the roster's login column. Absent: the UPN.
+   * An empty string means the caller looked and found none: the row is refused, never written blank.
+   */
+  userName?: string;
+}
+
+/** What `render` takes besides the rows: the export's options and, for a rewrite, an older layout. */
+export type RenderOptions = ExportOptions & { layout?: number };
+
+/** What an export needs beyond the rows; every field optional, each format reads its own. */
+export interface ExportOptions {
+  /** privacyIDEA / LinOTP realm the users are looked up in (OATH CSV v2 user columns, LinOTP assignments). */
+  realm?: string;
+  /** privacyIDEA resolver; empty lets privacyIDEA search the realm's resolvers in priority order. */
+  resolver?: string;
 }
 
 /*
@@ -173,6 +198,11 @@ export interface BatchFileWriter {
   footer(count: number): Chunk;
   /** Who gets this token, for the manifest (only layouts whose file does not say). */
   assignment?(row: BatchRow, index: number): ManifestAssignment;
+  /**
+   * Rules over the whole file (multiOTP: one token per user, serials distinct in any case): why
+   * this row, which `whyNot` accepted, cannot join the rows admitted before it; null admits it.
+   */
+  conflict?(row: BatchRow): string | null;
 }
 
 /** What `readBack` needs from a batch's manifest (formats/manifest.ts reads the manifest). */
@@ -200,13 +230,13 @@ export interface BatchExporter {
   /** Every layout `writer` still writes, newest first. */
   readonly layouts: readonly number[];
   /** Why the target cannot take this row, in words for the admin; null when it can. */
-  whyNot(row: BatchRow): string | null;
-  /** A writer for one file in `layout` (default: the current one). */
-  writer(layout?: number): BatchFileWriter;
+  whyNot(row: BatchRow, options?: ExportOptions): string | null;
+  /** A writer for one file in `layout` (default: the current one), with this export's options. */
+  writer(layout?: number, options?: ExportOptions): BatchFileWriter;
   /** Rows this format cannot carry, each with the reason (e.g. SHA-256 in Entra CSV). */
-  unsupported(rows: readonly BatchRow[]): Array<{ serial: string; reason: string }>;
+  unsupported(rows: readonly BatchRow[], options?: ExportOptions): Array<{ serial: string; reason: string }>;
   /** The exact bytes of the batch file, in memory. Deterministic: same rows, same bytes. */
-  render(rows: readonly BatchRow[], layout?: number): Uint8Array;
+  render(rows: readonly BatchRow[], options?: RenderOptions): Uint8Array;
   /** A batch file of this format read back into rows (what makes it mergeable). */
   readBack?(bytes: Uint8Array, manifest: ManifestFacts): Promise<BatchReadBack>;
 }

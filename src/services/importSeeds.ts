@@ -10,7 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Refusal } from '../core/errors.js';
-import { importers, detectFormat } from '../formats/index.js';
+import { detectFormat, guessDeviceNames, importers } from '../formats/index.js';
 import { describeWhere } from '../formats/seedRules.js';
 import {
   SeedFileError,
@@ -36,6 +36,19 @@ export interface ImportRequest {
   password?: string;
   actor: Actor;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** For rows that name none (OATH CSV, PSKC without DeviceInfo): default from the file's name. */
+  manufacturer?: string;
+  model?: string;
+  /** Seeds under 128 bits (RFC 4226 asks for at least that) are refused unless this is set; recorded in the audit entry. */
+  allowShortSeeds?: boolean;
+}
+
+/** Manufacturer and model for rows that name none: as given, else guessed from the file's name (box-token2-c202.csv). */
+function deviceNames(request: ImportRequest, fileName: string): { manufacturer?: string; model?: string } {
+  const guessed = guessDeviceNames(fileName);
+  const manufacturer = request.manufacturer ?? guessed.manufacturer;
+  const model = request.model ?? guessed.model;
+  return { ...(manufacturer !== undefined ? { manufacturer } : {}), ...(model !== undefined ? { model } : {}) };
 }
 
 export interface ImportGroup {
@@ -157,6 +170,8 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
       hash: request.hash,
       psk: request.psk,
       password: request.password,
+      ...deviceNames(request, fileName),
+      ...(request.allowShortSeeds ? { allowShortSeeds: true } : {}),
       onRecord: sealer?.add,
     });
     sealed = await sealer?.finish();
@@ -344,7 +359,7 @@ function commitImport(
       const sealedSecret = sealed[i]!;
       store.imports.addToken({ serial, sealedSecret, algorithm, digits, period, manufacturer, model, driftSteps: r.driftSteps ?? 0, preassignedUpn: r.upn ?? null, importId });
     });
-    store.audit.append({ actor: request.actor.name, deskId, action: 'import', at: now, subject: { ...file, ...counts } });
+    store.audit.append({ actor: request.actor.name, deskId, action: 'import', at: now, subject: { ...file, ...counts, ...(request.allowShortSeeds ? { shortSeedsAllowed: true } : {}) } });
     return importId;
   });
 }

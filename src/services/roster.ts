@@ -79,7 +79,7 @@ export async function importRoster(
     if (!existing) {
       report.added++;
       changed.push({ ...stripLine(person), isNew: true });
-    } else if (existing.displayName !== person.displayName || existing.employeeId !== person.employeeId || existing.badge !== person.badge) {
+    } else if (existing.displayName !== person.displayName || existing.employeeId !== person.employeeId || existing.badge !== person.badge || existing.login !== person.login) {
       report.updated++;
       changed.push({ ...stripLine(person), isNew: false });
     } else {

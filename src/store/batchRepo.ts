@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, min, ne, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db } from './connection.js';
-import { assignments, batches, tokens } from './schema.js';
+import { assignments, batches, rosterPeople, tokens } from './schema.js';
 
 export type BatchRecord = typeof batches.$inferSelect;
 export type NewBatch = typeof batches.$inferInsert;
@@ -36,9 +36,17 @@ const storedRowFields = {
   displayName: assignments.displayName,
   offsetSteps: assignments.offsetSteps,
   verifiedAt: assignments.verifiedAt,
+  /** The holder's roster entry, when there is one: the name other identity providers know them by. */
+  login: rosterPeople.login,
+  employeeId: rosterPeople.employeeId,
 } satisfies Record<string, Column>;
 
-const storedRows = (db: Db) => db.select(storedRowFields).from(assignments).innerJoin(tokens, eq(tokens.id, assignments.tokenId));
+const storedRows = (db: Db) =>
+  db
+    .select(storedRowFields)
+    .from(assignments)
+    .innerJoin(tokens, eq(tokens.id, assignments.tokenId))
+    .leftJoin(rosterPeople, eq(rosterPeople.upn, assignments.upn));
 export type StoredBatchRow = ReturnType<ReturnType<typeof storedRows>['all']>[number];
 
 const waitingViewFields = {

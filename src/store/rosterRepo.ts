@@ -17,6 +17,7 @@ export interface RosterPersonRow {
   displayName: string;
   employeeId: string | null;
   badge: string | null;
+  login: string | null;
 }
 
 /** Above every character SQLite can store: [prefix, prefix + this) is "starts with prefix". */
@@ -29,6 +30,7 @@ const personColumns = {
   displayName: rosterPeople.displayName,
   employeeId: rosterPeople.employeeId,
   badge: rosterPeople.badge,
+  login: rosterPeople.login,
 };
 
 /** Either a placeholder (prepared once) or a value (for EXPLAIN QUERY PLAN). */
@@ -53,7 +55,7 @@ export class RosterRepo {
     this.#upnPrefix = this.upnWalk(p).prepare();
     this.#upsert = db
       .insert(rosterPeople)
-      .values({ upn: p('upn'), displayName: p('displayName'), employeeId: p('employeeId'), badge: p('badge'), updatedAt: p('updatedAt') })
+      .values({ upn: p('upn'), displayName: p('displayName'), employeeId: p('employeeId'), badge: p('badge'), login: p('login'), updatedAt: p('updatedAt') })
       // excluded.*: SQLite's name for the row that conflicted (Drizzle has no column object for it).
       .onConflictDoUpdate({
         target: rosterPeople.upn,
@@ -61,6 +63,7 @@ export class RosterRepo {
           displayName: sql`excluded.display_name`,
           employeeId: sql`excluded.employee_id`,
           badge: sql`excluded.badge`,
+          login: sql`excluded.login`,
           updatedAt: sql`excluded.updated_at`,
         },
       })

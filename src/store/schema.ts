@@ -84,6 +84,8 @@ export const batches = sqliteTable('batches', {
   status: text('status', { enum: BATCH_STATUSES }).notNull().default('exported'),
   /** 'hand-out': tokens for the identity provider to add; 'removal': tokens it must forget. */
   kind: text('kind', { enum: BATCH_KINDS }).notNull().default('hand-out'),
+  /** What the format read besides the rows (JSON: privacyIDEA realm, resolver...): a rewrite needs the same. */
+  exportOptions: text('export_options'),
   createdAt: text('created_at').notNull(),
   createdBy: text('created_by').notNull(),
   uploadedAt: text('uploaded_at'),

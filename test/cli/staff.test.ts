@@ -163,7 +163,7 @@ describe('tokendesk roster import', () => {
     expect(json(update)).toMatchObject({ ok: true, added: 1, updated: 2, unchanged: 1, rosterSize: 6 });
 
     const found = tokendesk(['roster', 'search', 'garc', '--json'], { home });
-    expect(json(found)).toEqual({ ok: true, people: [{ upn: 'jose.garcia@example.com', displayName: 'José García', employeeId: 'E1003', badge: null }] });
+    expect(json(found)).toEqual({ ok: true, people: [{ upn: 'jose.garcia@example.com', displayName: 'José García', employeeId: 'E1003', badge: null, login: null }] });
 
     const missing = tokendesk(['roster', 'import', fixture('no-header.csv')], { home });
     expect(missing.status).toBe(1);

@@ -11,6 +11,7 @@ describe('detectFormat', () => {
     [['graph', 'delta.json'], 'graph-json'],
     [['entra', 'vendor-azure-mfa.csv'], 'entra-csv'],
     [['entra', 'rejects.csv'], 'entra-csv'],
+    [['entra', 'vendor-no-upn.csv'], 'entra-csv'],
     [['oath', 'v1.csv'], 'oath-csv'],
     [['oath', 'v2.csv'], 'oath-csv'],
     [['export', 'batch.entra.csv'], 'entra-csv'],

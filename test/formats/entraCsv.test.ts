@@ -48,7 +48,7 @@ describe('Entra CSV import: a vendor file', () => {
   });
 
   it('takes = padding and the --hash option', async () => {
-    const result = await parseText(`${ENTRA_CSV_HEADER}\n,42,MZXW6YTBOI======,60,V,M\n`, { hash: 'SHA256' });
+    const result = await parseText(`${ENTRA_CSV_HEADER}\n,42,MZXW6YTBOI======,60,V,M\n`, { hash: 'SHA256', allowShortSeeds: true });
     expect(result.records[0]).toMatchObject({ serial: '42', algorithm: 'SHA256', period: 60 });
     expect(toHex(result.records[0]!.secret)).toBe(toHex(utf8('foobar')));
   });
@@ -67,9 +67,9 @@ describe('Entra CSV import: a vendor file', () => {
     expect(asBase32.records).toEqual([]);
     expect(asBase32.rejects[0]?.reason).toMatch(/not valid Base32/);
     // "ABCDEF23" is both: Base32 unless told otherwise.
-    const both = await parseText(`${ENTRA_CSV_HEADER}\n,1,ABCDEF23ABCDEF23,30,V,M\n,2,ABCDEF23ABCDEF23,30,V,M\n`, {});
+    const both = await parseText(`${ENTRA_CSV_HEADER}\n,1,ABCDEF23ABCDEF23,30,V,M\n,2,ABCDEF23ABCDEF23,30,V,M\n`, { allowShortSeeds: true });
     expect(both.records[0]!.secret).toHaveLength(10);
-    const forcedHex = await parseText(`${ENTRA_CSV_HEADER}\n,1,ABCDEF23ABCDEF23,30,V,M\n`, { secretEncoding: 'hex' });
+    const forcedHex = await parseText(`${ENTRA_CSV_HEADER}\n,1,ABCDEF23ABCDEF23,30,V,M\n`, { secretEncoding: 'hex', allowShortSeeds: true });
     expect(toHex(forcedHex.records[0]!.secret)).toBe('abcdef23abcdef23');
   });
 });
@@ -88,8 +88,8 @@ describe('Entra CSV import: rejected rows', () => {
     expect(byLine[3]).toMatchObject({ serial: '1001', reason: 'the secret key is neither valid Base32 nor hex' });
     expect(byLine[4]).toMatchObject({ serial: '1002', reason: 'the time interval is 45 seconds; Entra takes 30 or 60' });
     expect(byLine[6]).toMatchObject({ serial: '1003', reason: 'serial 1003 already appears on line 5' });
-    expect(byLine[7]?.reason).toMatch(/has 5 cells; an Entra CSV row has 6/);
-    expect(byLine[8]?.reason).toMatch(/control characters/);
+    expect(byLine[7]?.reason).toMatch(/has 5 cells; the header has 6/);
+    expect(byLine[8]?.reason).toMatch(/characters other than letters, digits and "-"/);
     expect(byLine[9]?.reason).toMatch(/longer than 64/);
     expect(byLine[10]).toMatchObject({ serial: '1006', reason: expect.stringMatching(/^UPN: /) });
     expect(byLine[11]).toMatchObject({ serial: '1007', reason: 'the secret key is missing' });
@@ -210,7 +210,7 @@ describe('Entra CSV export', () => {
     ];
     const refused = entraCsvExporter.unsupported(rows);
     expect(refused.map((r) => r.serial)).toEqual(['T2-000099', 'S512', 'EIGHT', 'P45', 'NOUPN', 'LONG']);
-    expect(refused[0]!.reason).toMatch(/SHA-256; Entra CSV takes SHA-1 only: export this token with --format graph-json/);
+    expect(refused[0]!.reason).toMatch(/SHA-256; Entra CSV takes SHA-1 only \(graph-json takes SHA-256\)/);
     expect(refused[1]!.reason).toMatch(/SHA-512.*no Entra upload can carry it/);
     expect(refused[2]!.reason).toMatch(/8-digit.*6-digit tokens only, in CSV and in graph-json alike/);
     expect(refused[3]!.reason).toMatch(/45 s.*in CSV and in graph-json alike/);
@@ -225,5 +225,23 @@ describe('Entra CSV export', () => {
       GOLDEN_ROWS.map((r) => [r.upn, r.serial, toHex(r.secret), r.period, r.manufacturer, r.model]),
     );
     expect(hex(toHex(result.records[1]!.secret))).toEqual(SEED_OTHER);
+  });
+});
+
+describe('Entra CSV import: vendor files without the upn column (Deepnet and others)', () => {
+  it('reads "serial number,secret key,time interval,manufacturer,model", and --model fills the empty cell', async () => {
+    const result = await parseEntraCsv(chunked(fixture('entra', 'vendor-no-upn.csv')), { model: 'SafeID' });
+    expect(result.rejects).toEqual([]);
+    expect(result.records.map((r) => [r.serial, toHex(r.secret), r.period, r.manufacturer, r.model, r.upn])).toEqual([
+      ['60000001', toHex(SEED_SHA1), 30, 'Deepnet', 'SafeID/Classic', undefined],
+      ['60000002', toHex(SEED_OTHER), 60, 'Deepnet', 'SafeID', undefined],
+    ]);
+  });
+
+  it('still refuses a header missing a required column, or a row with the wrong number of cells', async () => {
+    const error = await refusal(() => parseText('serial number,secret key,time interval,model\n'));
+    expect(error.message).toMatch(/missing: manufacturer/);
+    const result = await parseText(`serial number,secret key,time interval,manufacturer,model\n1,${G},30,V,M,extra\n`);
+    expect(result.rejects[0]?.reason).toMatch(/has 6 cells; the header has 5/);
   });
 });

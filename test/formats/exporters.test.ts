@@ -27,8 +27,8 @@ describe.each(BATCH_FORMATS.map((format) => [format]))('the %s exporter', (forma
       const writer = exporter.writer(layout);
       const pieces = [writer.header(), ...carried.map((row, i) => writer.row(row, i)), writer.footer(carried.length)];
       const streamed = pieces.map((p) => (typeof p === 'string' ? p : text(p))).join('');
-      expect(text(exporter.render(carried, layout))).toBe(streamed);
-      expect(text(exporter.render(carried, layout))).toBe(text(exporter.render(carried.map((r) => ({ ...r })), layout)));
+      expect(text(exporter.render(carried, { layout }))).toBe(streamed);
+      expect(text(exporter.render(carried, { layout }))).toBe(text(exporter.render(carried.map((r) => ({ ...r })), { layout })));
     }
   });
 

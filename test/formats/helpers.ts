@@ -96,3 +96,16 @@ export const GOLDEN_SHA256_ROW: BatchRow = {
   offsetSteps: 2,
   verifiedAt: '2025-01-15T10:02:55.000Z',
 };
+
+/**
+ * The rows the privacyIDEA, LinOTP and multiOTP golden files were written from
+ * (test/fixtures/formats/export/make-target-goldens.py): Bob's user name comes from the roster
+ * (userName), Alice has none and goes by her UPN; Bob's manufacturer has no comma (multiOTP).
+ */
+export const TARGET_ROWS: BatchRow[] = [
+  GOLDEN_ROWS[0]!,
+  { ...GOLDEN_ROWS[1]!, manufacturer: 'Token2 Inc.', userName: 'bsmith' },
+  { ...GOLDEN_SHA256_ROW, userName: 'carol' },
+];
+
+export const TARGET_OPTIONS = { realm: 'corp', resolver: 'ldap-main' };

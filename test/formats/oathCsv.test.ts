@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { oathCsvExporter, parseOathCsv, privacyIdeaHashForSeedLength } from '../../src/formats/oathCsv.js';
+import { oathCsvExporter, oathCsvPieces, parseOathCsv, privacyIdeaHashForSeedLength } from '../../src/formats/oathCsv.js';
 import {
   GOLDEN_ROWS,
   GOLDEN_SHA256_ROW,
   SEED_OTHER,
   SEED_SHA1,
   SEED_SHA256,
+  TARGET_OPTIONS,
+  TARGET_ROWS,
   allText,
   chunked,
   fixture,
@@ -53,11 +55,34 @@ describe('OATH CSV import, version 1 layout', () => {
     expect(result.warnings).toEqual([]);
   });
 
-  it('applies privacyIDEA defaults: otp length 6 and time step 30 when left out', async () => {
-    const result = await parseOathCsv(chunked(`T1, ${S1}, totp\nT2, ${S1}, totp, , \n`));
-    expect(result.records.map((r) => [r.serial, r.digits, r.period])).toEqual([
-      ['T1', 6, 30],
-      ['T2', 6, 30],
+  it('requires the otp length and time step of a TOTP row instead of defaulting them (a cut row)', async () => {
+    const result = await parseOathCsv(chunked(`T1, ${S1}, totp\nT2, ${S1}, totp, , \nT3, ${S1}, totp, 6\n`));
+    expect(result.records).toEqual([]);
+    expect(result.rejects.map((r) => [r.where.line, r.serial, r.reason])).toEqual([
+      [1, 'T1', 'column 4 (otp length) is missing; a TOTP row is serial, seed, type, otp length, time step[, hash]'],
+      [2, 'T2', 'column 4 (otp length) is missing; a TOTP row is serial, seed, type, otp length, time step[, hash]'],
+      [3, 'T3', 'column 5 (time step) is missing; a TOTP row is serial, seed, type, otp length, time step[, hash]'],
+    ]);
+  });
+
+  it("privacyIDEA's token-janitor shape (owner, serial, seed, type...): rejected by position, the seed never quoted", async () => {
+    // The hex seed lands in the type column; the old skip message printed it upper-cased.
+    const seed = 'f03eee4d0fb4b5d4fc0ec0f1fa0e5cb4a2ca75d0';
+    const result = await parseOathCsv(chunked(`alice, T1, ${seed}, totp, 6, 30\nbob, T2, ${seed.toUpperCase()}, hotp\n`));
+    expect(result.records).toEqual([]);
+    expect(result.skipped).toEqual([]);
+    expect(result.rejects.map((r) => [r.where.line, r.serial, r.reason])).toEqual([
+      [1, undefined, 'column 3 (type) is not a token type (totp, hotp, ocra...): the columns do not line up (a comma missing or extra?); expected serial, seed, type, otp length, time step[, hash]'],
+      [2, undefined, expect.stringMatching(/^column 3 \(type\) is not a token type/)],
+    ]);
+    expect(JSON.stringify(result).toLowerCase()).not.toContain(seed.slice(0, 12));
+  });
+
+  it('names a known non-TOTP type from its own list, never from the cell', async () => {
+    const result = await parseOathCsv(chunked(`M1, ${S1}, MOTP, 6\nS1, ${S1}, spass\n`));
+    expect(result.skipped.map((s) => s.reason)).toEqual([
+      'mOTP token: tokendesk hands out TOTP tokens only',
+      'simple pass token: tokendesk hands out TOTP tokens only',
     ]);
   });
 
@@ -67,9 +92,9 @@ describe('OATH CSV import, version 1 layout', () => {
     expect(result.records).toEqual([]);
     expect(result.skipped).toEqual([]);
     expect(result.rejects.map((r) => [r.where.line, r.serial, r.reason])).toEqual([
-      [2, undefined, 'the columns do not line up (a comma missing or extra?); expected username, resolver, realm, serial, seed, type, otp length, time step[, hash]'],
-      [3, undefined, expect.stringMatching(/^the columns do not line up/)],
-      [4, undefined, expect.stringMatching(/^the columns do not line up/)],
+      [2, undefined, 'column 5 (seed) or column 6 (type) holds the wrong kind of value: the columns do not line up (a comma missing or extra?); expected username, resolver, realm, serial, seed, type, otp length, time step[, hash]'],
+      [3, undefined, expect.stringMatching(/the columns do not line up/)],
+      [4, undefined, expect.stringMatching(/the columns do not line up/)],
     ]);
     expect(JSON.stringify(result)).not.toContain(S1.slice(0, 16));
   });
@@ -105,7 +130,7 @@ describe('OATH CSV import, version 2 (user columns)', () => {
   it('refuses an unknown version and ignores a late version line with a warning', async () => {
     const error = await refusal(() => parseOathCsv(chunked(`# version: 3\nT1, ${S1}, totp\n`)));
     expect(error.message).toMatch(/version 3; tokendesk reads versions 1 and 2/);
-    const late = await parseOathCsv(chunked(`T1, ${S1}, totp\n# version: 2\nT2, ${S1}, totp\n`));
+    const late = await parseOathCsv(chunked(`T1, ${S1}, totp, 6, 30\n# version: 2\nT2, ${S1}, totp, 6, 30\n`));
     expect(late.records.map((r) => r.serial)).toEqual(['T1', 'T2']);
     expect(late.warnings[0]?.message).toMatch(/line 2 is ignored/);
   });
@@ -116,38 +141,75 @@ describe('OATH CSV import, version 2 (user columns)', () => {
   });
 });
 
-describe('OATH CSV export', () => {
-  const rows = [...GOLDEN_ROWS, GOLDEN_SHA256_ROW];
+describe('OATH CSV export (privacyIDEA)', () => {
+  const rows = TARGET_ROWS;
 
-  it('matches the golden file byte for byte: version 2, user first, hex seeds, LF', () => {
-    const bytes = oathCsvExporter.render(rows);
+  it('matches the golden file byte for byte: version 2, user, resolver and realm first, hex seeds, LF', () => {
+    const bytes = oathCsvExporter.render(rows, TARGET_OPTIONS);
     expect(new TextDecoder().decode(bytes)).toBe(new TextDecoder().decode(fixture('export', 'batch.oath.csv')));
     expect(Buffer.from(bytes).equals(Buffer.from(fixture('export', 'batch.oath.csv')))).toBe(true);
   });
 
+  it('is three pieces a streaming writer can call: header, one row at a time, footer', () => {
+    const text = oathCsvPieces.header(TARGET_OPTIONS) + rows.map((row, i) => oathCsvPieces.row(row, i, TARGET_OPTIONS)).join('') + oathCsvPieces.footer(TARGET_OPTIONS);
+    expect(text).toBe(new TextDecoder().decode(oathCsvExporter.render(rows, TARGET_OPTIONS)));
+  });
+
   it('starts with the version line privacyIDEA looks for on line 1', () => {
-    const text = new TextDecoder().decode(oathCsvExporter.render(rows));
+    const text = new TextDecoder().decode(oathCsvExporter.render(rows, TARGET_OPTIONS));
     expect(text.split('\n')[0]).toMatch(/^#\s*version:\s*2$/);
     expect(text).not.toContain('\r');
   });
 
-  it('names rows whose hash privacyIDEA would infer wrongly from the seed length, and unsafe cells', () => {
-    const refused = oathCsvExporter.unsupported([
-      { ...GOLDEN_ROWS[0]!, serial: 'SHA256-20', algorithm: 'SHA256' },
-      { ...GOLDEN_SHA256_ROW, serial: 'SHA1-32', algorithm: 'SHA1' },
-      { ...GOLDEN_ROWS[0]!, serial: 'A,B' },
-      { ...GOLDEN_ROWS[0]!, serial: 'HASH', upn: '#alice@example.com' },
-      GOLDEN_ROWS[1]!,
+  it('writes the user name the caller chose (the roster login), else the UPN, and an empty resolver when none is given', () => {
+    const text = new TextDecoder().decode(oathCsvExporter.render(rows, { realm: 'corp' }));
+    expect(text.split('\n').slice(2, 5).map((line) => line.split(',').slice(0, 4).join(','))).toEqual([
+      'alice@example.com,,corp,0001234567',
+      'bsmith,,corp,0001234568',
+      'carol,,corp,T2-000099',
     ]);
-    expect(refused.map((r) => r.serial)).toEqual(['SHA256-20', 'SHA1-32', 'A,B', 'HASH']);
-    expect(refused[0]!.reason).toMatch(/20 bytes means SHA1.*uses SHA256/);
   });
 
-  it('imports back to the same seeds and UPNs', async () => {
-    const result = await parseOathCsv([oathCsvExporter.render(rows)]);
-    expect(result.records.map((r) => [r.upn, r.serial, toHex(r.secret), r.algorithm, r.digits, r.period])).toEqual(
-      rows.map((r) => [r.upn, r.serial, toHex(r.secret), r.algorithm, r.digits, r.period]),
+  it('refuses every row without a realm: privacyIDEA would look the user up in realm "" and stop', () => {
+    const refused = oathCsvExporter.unsupported(rows);
+    expect(refused.map((r) => r.serial)).toEqual(rows.map((r) => r.serial));
+    expect(refused[0]!.reason).toBe('privacyIDEA finds the user in a realm and none was given: export with --pi-realm REALM');
+    expect(() => oathCsvExporter.render(rows)).toThrow(/cannot carry 3/);
+  });
+
+  it('refuses a row whose user name would be empty, naming the serial', () => {
+    const refused = oathCsvExporter.unsupported([{ ...GOLDEN_ROWS[0]!, userName: '' }, { ...GOLDEN_ROWS[1]!, serial: 'NOUPN', upn: '' }], TARGET_OPTIONS);
+    expect(refused).toEqual([
+      { serial: '0001234567', reason: expect.stringMatching(/no privacyIDEA user name \(the roster gives none for alice@example.com\)/) },
+      { serial: 'NOUPN', reason: 'it has no user for privacyIDEA' },
+    ]);
+  });
+
+  it('names rows whose hash privacyIDEA would infer wrongly from the seed length, and unsafe cells', () => {
+    const refused = oathCsvExporter.unsupported(
+      [
+        { ...GOLDEN_ROWS[0]!, serial: 'SHA256-20', algorithm: 'SHA256' },
+        { ...GOLDEN_SHA256_ROW, serial: 'SHA1-32', algorithm: 'SHA1' },
+        { ...GOLDEN_ROWS[0]!, serial: 'A,B' },
+        { ...GOLDEN_ROWS[0]!, serial: 'HASH', upn: '#alice@example.com' },
+        { ...GOLDEN_ROWS[0]!, serial: 'FORMULA', userName: '=cmd|calc' },
+        GOLDEN_ROWS[1]!,
+      ],
+      TARGET_OPTIONS,
     );
+    expect(refused.map((r) => r.serial)).toEqual(['SHA256-20', 'SHA1-32', 'A,B', 'HASH', 'FORMULA']);
+    expect(refused[0]!.reason).toMatch(/20 bytes means SHA1.*uses SHA256/);
+    expect(refused[4]!.reason).toMatch(/formula/);
+    expect(oathCsvExporter.unsupported(GOLDEN_ROWS, { realm: 'a,b' })[0]!.reason).toMatch(/realm has a comma/);
+    expect(oathCsvExporter.unsupported(GOLDEN_ROWS, { realm: 'corp', resolver: '@x' })[0]!.reason).toMatch(/resolver starts with "@"/);
+  });
+
+  it('imports back to the same seeds', async () => {
+    const result = await parseOathCsv([oathCsvExporter.render(rows, TARGET_OPTIONS)]);
+    expect(result.records.map((r) => [r.serial, toHex(r.secret), r.algorithm, r.digits, r.period])).toEqual(
+      rows.map((r) => [r.serial, toHex(r.secret), r.algorithm, r.digits, r.period]),
+    );
+    expect(result.records[0]!.upn).toBe('alice@example.com');
     expect(result.rejects).toEqual([]);
   });
 

@@ -40,6 +40,8 @@ const VALID: ValidFile[] = [
   { name: 'PSKC AES-128-CBC', format: 'pskc', bytes: fixture('pskc', 'generated', 'totp-aes128-cbc.pskcxml'), options: { psk: PSK_128 } },
   { name: 'PSKC key wrap', format: 'pskc', bytes: fixture('pskc', 'generated', 'totp-kw-aes192.pskcxml'), options: { psk: PSK_192 } },
   { name: 'PSKC PBKDF2', format: 'pskc', bytes: fixture('pskc', 'generated', 'totp-pbkdf2.pskcxml'), options: { password: FIXTURE_PASSWORD } },
+  { name: 'python-pskc PBKDF2, PRF as element text', format: 'pskc', bytes: fixture('pskc', 'python-pskc', 'pbkdf2-sha256.pskcxml'), options: { password: 'correct horse battery staple' } },
+  { name: 'Entra CSV without a upn column', format: 'entra-csv', bytes: fixture('entra', 'vendor-no-upn.csv'), options: {} },
   { name: 'RFC 6030 figure 6 as TOTP', format: 'pskc', bytes: utf8(asTotp(fixtureText('pskc', 'rfc6030', 'figure6.pskcxml'))), options: { psk: RFC_PSK } },
   { name: 'RFC 6030 figure 7 as TOTP', format: 'pskc', bytes: utf8(asTotp(fixtureText('pskc', 'rfc6030', 'figure7.pskcxml'))), options: { password: 'qwerty' } },
 ];
@@ -52,7 +54,7 @@ async function watchFor(files: ValidFile[]): Promise<SecretWatch> {
     expect(result.records.length, file.name).toBeGreaterThan(0);
     secrets.push(...result.records.map((record) => record.secret));
   }
-  const words = ['qwerty', FIXTURE_PASSWORD, Buffer.from(PSK_128).toString('hex'), Buffer.from(PSK_192).toString('hex'), Buffer.from(RFC_PSK).toString('hex')];
+  const words = ['qwerty', 'correct horse battery staple', FIXTURE_PASSWORD, Buffer.from(PSK_128).toString('hex'), Buffer.from(PSK_192).toString('hex'), Buffer.from(RFC_PSK).toString('hex')];
   return new SecretWatch(secrets, words);
 }
 
@@ -61,7 +63,11 @@ function expectWellFormed(record: SeedRecord): void {
   expect(record.serial.length).toBeGreaterThan(0);
   expect(record.serial).toBe(record.serial.trim());
   expect(record.secret).toBeInstanceOf(Uint8Array);
-  expect(record.secret.byteLength).toBeGreaterThan(0);
+  // RFC 4226's 128 bits up to 64 bytes (no test here allows short seeds).
+  expect(record.secret.byteLength).toBeGreaterThanOrEqual(16);
+  expect(record.secret.byteLength).toBeLessThanOrEqual(64);
+  // Nothing that reaches a CSV export may start a spreadsheet formula.
+  for (const field of [record.serial, record.manufacturer, record.model, record.upn ?? '']) expect(field).not.toMatch(/^[=+\-@\t\r]/);
   expect([6, 8]).toContain(record.digits);
   expect(Number.isInteger(record.period) && record.period > 0).toBe(true);
   expect(['SHA1', 'SHA256', 'SHA512']).toContain(record.algorithm);

@@ -26,7 +26,11 @@ describe('PSKC: the RFC 6030 examples', () => {
       skipped: [{ where: { line: 5, keyId: '12345678' }, serial: '12345678', reason: HOTP_SKIP }],
       warnings: [],
     });
-    const totp = await parseXml(asTotp(rfc(2)));
+    // Its secret "1234" is 32 bits: refused as short, read when short seeds are allowed.
+    expect((await parseXml(asTotp(rfc(2)))).rejects).toEqual([
+      { where: { line: 5, keyId: '12345678' }, serial: '12345678', reason: expect.stringMatching(/^the secret is 32 bits; RFC 4226 asks for at least 128/) },
+    ]);
+    const totp = await parseXml(asTotp(rfc(2)), { allowShortSeeds: true });
     expect(readable(totp).records).toEqual([
       { serial: '12345678', secret: toHex(utf8('1234')), algorithm: 'SHA1', digits: 6, period: 30, manufacturer: '', model: '', where: { line: 5, keyId: '12345678' } },
     ]);
@@ -89,6 +93,8 @@ describe('PSKC: wrong keys and tampering refuse the whole file', () => {
   it('a wrong password', async () => {
     const error = await refusal(() => parseXml(rfc(7), { password: 'qwertz' }));
     expect(error.message).toMatch(/password is wrong/);
+    // Which derivation was used, as the file states it (RFC 6030 figure 7: no PRF, 1000 iterations, 16 bytes).
+    expect(error.message).toMatch(/PBKDF2 with HMAC-SHA-1, 1000 iterations, a 16-byte key/);
     expect(error.message).not.toContain('qwertz');
   });
 

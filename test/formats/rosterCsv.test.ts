@@ -31,6 +31,7 @@ describe('parseRosterCsv', () => {
       displayName: 'Smith, John',
       employeeId: 'E1002',
       badge: '04A7C3',
+      login: null,
     });
   });
 
@@ -53,8 +54,8 @@ describe('parseRosterCsv', () => {
   it('folds spaces in names, lower-cases UPNs, reads an empty id as none, skips blank lines', async () => {
     const file = await parseRosterCsv(bytes('Badge Code,UPN,Full Name\n\n,Jane.Doe@Example.com,"  Jane   Doe "\nB2,x@example.com,X\n'), { fileName: 'r.csv' });
     expect(file.people).toEqual([
-      { line: 3, upn: 'jane.doe@example.com', displayName: 'Jane Doe', employeeId: null, badge: null },
-      { line: 4, upn: 'x@example.com', displayName: 'X', employeeId: null, badge: 'B2' },
+      { line: 3, upn: 'jane.doe@example.com', displayName: 'Jane Doe', employeeId: null, badge: null, login: null },
+      { line: 4, upn: 'x@example.com', displayName: 'X', employeeId: null, badge: 'B2', login: null },
     ]);
   });
 

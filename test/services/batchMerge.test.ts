@@ -16,7 +16,7 @@ import { NOW, desk, type HandOutSpec } from '../fixtures/batches/desk.js';
 
 async function exportAt(deskId: string, tokens: TestToken[], specs: HandOutSpec[], format: BatchFormat): Promise<ExportResult> {
   const inventory = await desk(deskId, tokens, specs);
-  return exportBatch(inventory, { format, outDir: tempDir(`${deskId}-usb-`), actor: ADMIN, now: NOW });
+  return exportBatch(inventory, { format, outDir: tempDir(`${deskId}-usb-`), actor: ADMIN, now: NOW, options: { realm: 'corp' } });
 }
 
 async function refusedMerge(files: string[], outDir: string): Promise<MergeConflict[]> {

@@ -52,6 +52,8 @@ function storedRow(i: number): StoredBatchRow {
     upn: `user${String(i).padStart(6, '0')}@example.com`,
     displayName: 'Token2 C202',
     offsetSteps: 0,
+    login: null,
+    employeeId: null,
     verifiedAt: '2026-11-29T09:00:00.000Z',
   };
 }

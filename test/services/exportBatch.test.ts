@@ -14,7 +14,8 @@ import { voidBatch } from '../../src/services/batches.js';
 import { findToken } from '../../src/store/tokenRepo.js';
 import { ADMIN, STAFF, freshInventory, snapshot, tempDir, writeTemp } from '../support/home.js';
 import { ENTRA_HEADER, entraCsv, makeTokens } from '../support/seedFiles.js';
-import { GOLDEN_ROWS, GOLDEN_SHA256_ROW, fixture } from '../formats/helpers.js';
+import { GOLDEN_ROWS, GOLDEN_SHA256_ROW, TARGET_OPTIONS, fixture } from '../formats/helpers.js';
+import { importRoster } from '../../src/services/roster.js';
 import { NOW, desk, goldenDesk, handOutAll } from '../fixtures/batches/desk.js';
 
 async function withHandOuts(n: number, options: { hash?: 'SHA256' } = {}) {
@@ -123,10 +124,21 @@ describe('exportBatch: the file is exactly what the exporter writes (golden file
     expect(findToken(inventory, GOLDEN_SHA256_ROW.serial)?.status).toBe('assigned');
   });
 
-  it('oath-csv: byte for byte the golden file', async () => {
+  it('oath-csv: byte for byte the golden file, user names from the roster\'s login column, realm and resolver given', async () => {
     const inventory = await goldenDesk([...GOLDEN_ROWS, GOLDEN_SHA256_ROW]);
-    const result = exportBatch(inventory, { format: 'oath-csv', outDir: tempDir(), actor: ADMIN, now: NOW });
+    const roster = 'upn,display name,employee id,login\nalice@example.com,Alice,E1,alice@example.com\nbob@example.com,Bob,E2,bsmith\ncarol@example.com,Carol,E3,carol\n';
+    await importRoster(inventory, { file: writeTemp('people.csv', roster), actor: ADMIN });
+    const result = exportBatch(inventory, { format: 'oath-csv', outDir: tempDir(), actor: ADMIN, now: NOW, options: TARGET_OPTIONS, userName: 'login' });
     expect(readFileSync(result.filePath!).equals(Buffer.from(fixture('export', 'batch.oath.csv')))).toBe(true);
+    // Written again byte for byte: the batch keeps its realm, resolver and where its user names came from.
+    const again = exportBatch(inventory, { batch: result.manifest!.batch, outDir: tempDir(), actor: ADMIN, now: NOW });
+    expect(readFileSync(again.filePath!).equals(Buffer.from(fixture('export', 'batch.oath.csv')))).toBe(true);
+  });
+
+  it('oath-csv with --user-name login refuses a holder the roster has no login for, by name', async () => {
+    const inventory = await goldenDesk(GOLDEN_ROWS);
+    const error = refusalOf(() => exportBatch(inventory, { format: 'oath-csv', outDir: tempDir(), actor: ADMIN, options: TARGET_OPTIONS, userName: 'login' }));
+    expect(error.message).toMatch(/has no privacyIDEA user name \(the roster gives none for alice@example\.com\)/);
   });
 });
 
@@ -189,35 +201,44 @@ describe('exportBatch: a format that cannot carry a token names one that can, ne
     const inventory = freshInventory('desk-f');
     const [token] = makeTokens(1, { secretBytes: spec.secretBytes });
     const csv = `${token!.serial},${token!.secretHex},totp,${spec.digits},30,${spec.hash.toLowerCase()}\n`;
-    const report = await importSeeds(inventory, { file: writeTemp('seeds.csv', csv), actor: ADMIN });
+    const report = await importSeeds(inventory, { file: writeTemp('seeds.csv', csv), actor: ADMIN, manufacturer: 'Token2', model: 'C202' });
     expect(report.added).toBe(1);
     const code = codeAtStep({ secret: token!.secret, algorithm: spec.hash, digits: spec.digits, period: 30 }, timeStep(NOW, 30));
     expect(handOut(inventory, { serial: token!.serial, upn: 'ann@example.com', code, actor: STAFF, now: NOW }).ok).toBe(true);
     return { inventory, token: token! };
   }
 
-  it('SHA-512 asked as graph-json: suggests oath-csv', async () => {
-    const { inventory, token } = await oneToken({ digits: 6, hash: 'SHA512', secretBytes: 64 });
-    const error = refusalOf(() => exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN }));
-    expect(error.code).toBe('format-cannot-carry');
-    expect(error.message).toContain(`cannot go in graph-json: ${token.serial}`);
-    expect(error.message).toContain('Export with --format oath-csv');
-    expect(error.message).not.toContain('--format graph-json');
-    expect(error.details).toMatchObject({ suggestedFormat: 'oath-csv' });
+  it('SHA-256 asked as entra-csv: suggests graph-json (the other way into Entra)', async () => {
+    const { inventory, token } = await oneToken({ digits: 6, hash: 'SHA256', secretBytes: 32 });
+    const error = refusalOf(() => exportBatch(inventory, { format: 'entra-csv', outDir: tempDir(), actor: ADMIN }));
+    expect(error.message).toContain(`cannot go in entra-csv: ${token.serial}`);
+    expect(error.message).toContain('Export with --format graph-json');
+    expect(error.details).toMatchObject({ suggestedFormat: 'graph-json' });
   });
 
-  it('SHA-256 with a 20-byte seed asked as oath-csv (privacyIDEA would read it as SHA-1): suggests graph-json', async () => {
+  it('SHA-512 asked as graph-json: no format for Entra can carry it, and none for another system is offered', async () => {
+    const { inventory, token } = await oneToken({ digits: 6, hash: 'SHA512', secretBytes: 64 });
+    const error = refusalOf(() => exportBatch(inventory, { format: 'graph-json', outDir: tempDir(), actor: ADMIN, options: { realm: 'corp' } }));
+    expect(error.code).toBe('format-cannot-carry');
+    expect(error.message).toContain(`cannot go in graph-json: ${token.serial}`);
+    expect(error.message).toContain('No other format tokendesk writes for Entra ID can carry them all');
+    expect(error.message).not.toMatch(/--format (graph-json|oath-csv|linotp-csv)/);
+    expect(error.details).not.toHaveProperty('suggestedFormat');
+  });
+
+  it('SHA-256 with a 20-byte seed asked as oath-csv (privacyIDEA would read it as SHA-1): says why, and that privacyIDEA has no other way here', async () => {
     const { inventory } = await oneToken({ digits: 6, hash: 'SHA256', secretBytes: 20 });
-    const error = refusalOf(() => exportBatch(inventory, { format: 'oath-csv', outDir: tempDir(), actor: ADMIN }));
-    expect(error.message).toContain('Export with --format graph-json');
-    expect(error.message).not.toContain('--format oath-csv');
+    const error = refusalOf(() => exportBatch(inventory, { format: 'oath-csv', outDir: tempDir(), actor: ADMIN, options: { realm: 'corp' } }));
+    expect(error.message).toContain('so privacyIDEA would compute wrong codes');
+    expect(error.message).toContain('No other format tokendesk writes for privacyIDEA can carry them all');
+    expect(error.message).not.toContain('--format');
   });
 
   it('says so when no format can carry it', async () => {
     const { inventory } = await oneToken({ digits: 8, hash: 'SHA256', secretBytes: 20 });
     for (const format of ['entra-csv', 'graph-json', 'oath-csv'] as const) {
       const error = refusalOf(() => exportBatch(inventory, { format, outDir: tempDir(), actor: ADMIN }));
-      expect(error.message).toMatch(/No other format can carry them all either: leave them waiting with --skip-unsupported, or undo those hand-outs/);
+      expect(error.message).toMatch(/No other format tokendesk writes for (Entra ID|privacyIDEA) can carry them all: leave them waiting with --skip-unsupported, or undo those hand-outs/);
       expect(error.message).not.toMatch(/Export with --format/);
     }
   });

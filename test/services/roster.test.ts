@@ -29,6 +29,7 @@ describe('importRoster', () => {
       displayName: 'Smith, John',
       employeeId: 'E1002',
       badge: '04A7C3',
+      login: null,
     });
     expect(findByUpn(inventory, 'jose.garcia@example.com')).toMatchObject({ displayName: 'José García', badge: null });
     expect(findByUpn(inventory, 'd.dupont@example.com')?.displayName).toBe('Didier "Dee" Dupont');

@@ -22,6 +22,8 @@ const FORMAT_NOTES: Record<BatchFormat, string> = {
   'entra-csv': 'Entra admin centre CSV upload (SHA-1, 6 digits, 30/60 s only)',
   'graph-json': 'Microsoft Graph bulk create, assign and activate (SHA-1 or SHA-256)',
   'oath-csv': 'privacyIDEA / LinOTP OATH CSV, version 2 with users',
+  'linotp-csv': 'LinOTP OATH CSV (version 1, no header) and a list of who gets which token',
+  'multiotp-csv': 'multiOTP token CSV (SHA-1 only) and a list of who gets which token',
 };
 
 export function Batches({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; actor: Actor; rows: number; onExit: () => void }) {

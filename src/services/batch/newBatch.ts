@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../../core/errors.js';
-import { exporters, type BatchFormat, type BatchManifest } from '../../formats/index.js';
+import { BATCH_TARGETS, exporters, type BatchFormat, type BatchManifest } from '../../formats/index.js';
 import type { Inventory } from '../../store/db.js';
 import { authorise } from '../actor.js';
 import { AGE_SUFFIX, batchFileName, batchNamePrefix, manifestFileName, nextBatchName, stagingFileName } from './names.js';
@@ -44,7 +44,15 @@ function planNewBatch(inventory: Inventory, request: ExportRequest) {
   const filter = waitingFilter({ since: request.since, desk: request.desk });
   const outDir = resolve(request.outDir ?? inventory.paths.exports);
   mkdirSync(outDir, { recursive: true, mode: 0o700 });
-  const plan: RenderPlan = { exporter, layout: exporter.layout, vault: inventory.vault, skipUnsupported: request.skipUnsupported ?? false, purpose: 'export' };
+  const plan: RenderPlan = {
+    exporter,
+    layout: exporter.layout,
+    vault: inventory.vault,
+    skipUnsupported: request.skipUnsupported ?? false,
+    purpose: 'export',
+    options: request.options ?? {},
+    ...(request.userName ? { userName: request.userName } : {}),
+  };
   return { format, plan, outDir, filter };
 }
 
@@ -78,6 +86,7 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, batch: { f
         sha256: rendered.sha256,
         createdAt,
         createdBy: request.actor.name,
+        exportOptions: exportOptionsText(request),
       });
       // Every hand-out written must still be waiting exactly as read: one undone or exported meanwhile refuses all.
       const marked = store.batches.markExported(batchId, rendered.assignmentIds);
@@ -133,7 +142,8 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, batch: { f
  */
 function cannotCarry(format: BatchFormat, rendered: { unsupported: Array<{ serial: string; reason: string }>; carriers: BatchFormat[] }): Refusal {
   const { unsupported } = rendered;
-  const carrier = rendered.carriers.find((f) => f !== format);
+  // Advice stays within the admin's system: an Entra admin is never sent to LinOTP.
+  const carrier = rendered.carriers.find((f) => f !== format && BATCH_TARGETS[f] === BATCH_TARGETS[format]);
   const listed =
     unsupported
       .slice(0, 5)
@@ -141,9 +151,15 @@ function cannotCarry(format: BatchFormat, rendered: { unsupported: Array<{ seria
       .join(', ') + (unsupported.length > 5 ? ', ...' : '');
   const instead = carrier
     ? `Export with --format ${carrier}, or leave them waiting with --skip-unsupported`
-    : 'No other format can carry them all either: leave them waiting with --skip-unsupported, or undo those hand-outs';
+    : `No other format tokendesk writes for ${BATCH_TARGETS[format]} can carry them all: leave them waiting with --skip-unsupported, or undo those hand-outs`;
   return new Refusal('format-cannot-carry', `${unsupported.length} token(s) cannot go in ${format}: ${listed}. ${instead}; nothing was written`, {
     unsupported,
     ...(carrier ? { suggestedFormat: carrier } : {}),
   });
+}
+
+/** What a rewrite needs to come out byte for byte: the format's options and where user names came from. */
+function exportOptionsText(request: ExportRequest): string | null {
+  const kept = { ...(request.options ?? {}), ...(request.userName && request.userName !== 'upn' ? { userName: request.userName } : {}) };
+  return Object.keys(kept).length > 0 ? JSON.stringify(kept) : null;
 }

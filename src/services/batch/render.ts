@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Refusal } from '../../core/errors.js';
-import { formatsThatCarry, manifestStream, type BatchExporter, type BatchFormat, type BatchRow, type Chunk } from '../../formats/index.js';
+import { formatsThatCarry, manifestStream, type BatchExporter, type BatchFormat, type BatchRow, type Chunk, type ExportOptions } from '../../formats/index.js';
 import type { StoredBatchRow } from '../../store/batchRepo.js';
 
 /** Bytes per block handed on (and per write to disk). */
@@ -27,7 +27,14 @@ export interface RenderPlan {
   purpose: 'export' | 'rewrite';
   /** Receives the manifest's assignment entries as text, for layouts that keep them there. */
   assignments?: (text: string) => void;
+  /** What the format reads besides the rows (privacyIDEA realm and resolver...). */
+  options?: ExportOptions;
+  /** Which name of the holder goes in user columns (privacyIDEA, LinOTP, multiOTP): default the UPN. */
+  userName?: UserNameSource;
 }
+
+export const USER_NAME_SOURCES = ['upn', 'login', 'employee-id'] as const;
+export type UserNameSource = (typeof USER_NAME_SOURCES)[number];
 
 export interface Rendered {
   /** Rows written. */
@@ -46,7 +53,8 @@ export interface Rendered {
 
 /** The file's bytes, block by block; returns what was written. */
 export function* renderBatch(rows: Iterable<StoredBatchRow>, plan: RenderPlan): Generator<Uint8Array, Rendered, undefined> {
-  const writer = plan.exporter.writer(plan.layout);
+  const options = plan.options ?? {};
+  const writer = plan.exporter.writer(plan.layout, options);
   const hash = createHash('sha256');
   const assignmentIds: number[] = [];
   const unsupported: Rendered['unsupported'] = [];
@@ -84,10 +92,10 @@ export function* renderBatch(rows: Iterable<StoredBatchRow>, plan: RenderPlan): 
   for (const stored of rows) {
     const row = openRow(stored, plan);
     try {
-      const reason = plan.exporter.whyNot(row);
+      const reason = plan.exporter.whyNot(row, options) ?? writer.conflict?.(row) ?? null;
       if (reason !== null) {
         unsupported.push({ serial: row.serial, reason });
-        const can = formatsThatCarry(row);
+        const can = formatsThatCarry(row, options);
         carriers = carriers === null ? can : carriers.filter((f) => can.includes(f));
         if (!plan.skipUnsupported) writing = false; // refused at the end; no need to write on
         continue;
@@ -151,7 +159,17 @@ function openRow(stored: StoredBatchRow, plan: RenderPlan): BatchRow {
     displayName: stored.displayName,
     offsetSteps: stored.offsetSteps,
     verifiedAt: stored.verifiedAt,
+    ...userNameOf(stored, plan.userName ?? 'upn'),
   };
+}
+
+/**
+ * The name a non-Entra target knows the holder by: the UPN (no userName: formats use the UPN), or a
+ * roster column; a holder the roster has no value for gets '' so the format refuses the row by name.
+ */
+function userNameOf(stored: StoredBatchRow, source: UserNameSource): { userName?: string } {
+  if (source === 'upn') return {};
+  return { userName: (source === 'login' ? stored.login : stored.employeeId) ?? '' };
 }
 
 /** Text gathered into blocks before it reaches `write` (a write per row would be a system call per row). */

@@ -9,13 +9,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../../core/errors.js';
-import { exporters, type BatchExporter, type BatchFormat, type BatchManifest } from '../../formats/index.js';
+import { exporters, type BatchExporter, type BatchFormat, type BatchManifest, type ExportOptions } from '../../formats/index.js';
 import type { BatchRecord } from '../../store/batchRepo.js';
 import type { Inventory } from '../../store/db.js';
 import { authorise } from '../actor.js';
 import { AGE_SUFFIX, manifestFileName } from './names.js';
 import { commitUnderLock, encryptedAuditFields, encryptedInfo, stageEncrypted, stagePlain, withoutLayoutOne, type Staged } from './publish.js';
-import type { RenderPlan } from './render.js';
+import type { RenderPlan, UserNameSource } from './render.js';
 import type { ExportRequest, ExportResult } from './types.js';
 import { findBatch } from './find.js';
 
@@ -87,7 +87,9 @@ function refuseUnlessWritable(inventory: Inventory, batch: BatchRecord): void {
 }
 
 function renderPlan(inventory: Inventory, plan: RewritePlan, layout: number): RenderPlan {
-  return { exporter: plan.exporter, layout, vault: inventory.vault, skipUnsupported: false, purpose: 'rewrite' };
+  // The options the batch was exported with (realm, resolver...): the same bytes need the same options.
+  const { userName, ...options } = plan.batch.exportOptions ? (JSON.parse(plan.batch.exportOptions) as ExportOptions & { userName?: UserNameSource }) : {};
+  return { exporter: plan.exporter, layout, vault: inventory.vault, skipUnsupported: false, purpose: 'rewrite', options, ...(userName ? { userName } : {}) };
 }
 
 function matches(staged: Staged, batch: BatchRecord): boolean {

@@ -1,6 +1,7 @@
 /** What an export is asked and what it answers; the steps a crash test can interrupt it at. */
-import type { BatchFormat, BatchManifest } from '../../formats/index.js';
+import type { BatchFormat, BatchManifest, ExportOptions } from '../../formats/index.js';
 import type { Actor } from '../actor.js';
+import type { UserNameSource } from './render.js';
 import type { OrphanReport } from './orphans.js';
 
 export interface ExportRequest {
@@ -18,6 +19,10 @@ export interface ExportRequest {
   batch?: string | number;
   actor: Actor;
   now?: number;
+  /** What the format reads besides the rows (privacyIDEA realm and resolver); kept with the batch for rewrites. */
+  options?: ExportOptions;
+  /** Which name of the holder goes in the user columns of privacyIDEA/LinOTP/multiOTP files: upn (default), or the roster's login or employee id. */
+  userName?: UserNameSource;
   /** Test hook: called at each step; a test kills the process or throws there. */
   faults?: ExportFaults;
 }
