@@ -56,6 +56,10 @@ export interface KioskAppProps {
   wedge?: { maxKeyGapMs?: number; minScanLength?: number } | false;
   /** For tests: a fixed terminal size. */
   size?: { columns: number; rows: number };
+  /** Called once when the kiosk quits (Ctrl+C, q, the menu), just before Ink exits. */
+  onExit?: () => void;
+  /** Keys delivered so far, told once their redraw is committed (tests wait for it instead of sleeping). */
+  onKeysDrawn?: (count: number) => void;
 }
 
 export function KioskApp(props: KioskAppProps) {
@@ -67,7 +71,12 @@ export function KioskApp(props: KioskAppProps) {
   const progress = useRef<HandOutProgress | null>(null);
   const lastKey = useRef(now());
 
-  const quit = useCallback(() => exit(), [exit]);
+  const onExit = useRef(props.onExit);
+  onExit.current = props.onExit;
+  const quit = useCallback(() => {
+    onExit.current?.();
+    exit();
+  }, [exit]);
 
   const onAnyKey = (key: KioskKey): boolean => {
     lastKey.current = now();
@@ -85,7 +94,7 @@ export function KioskApp(props: KioskAppProps) {
   };
 
   return (
-    <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} wedge={props.wedge} now={now}>
+    <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} onKeysDrawn={props.onKeysDrawn} wedge={props.wedge} now={now}>
       {session ? (
         <Desk
           key={session.homeDir}

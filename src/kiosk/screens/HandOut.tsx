@@ -3,7 +3,7 @@
  * its rules live in useHandOutWizard; this file only draws them. Esc goes back one step.
  */
 import { Box, Text } from 'ink';
-import { useEffect } from 'react';
+import { useEffect, useLayoutEffect } from 'react';
 import { MAX_TOKENS_PER_USER } from '../../core/identity.js';
 import type { Actor } from '../../services/actor.js';
 import { BigDigits, StepProgress } from '../components/BigDigits.js';
@@ -41,7 +41,8 @@ export function HandOut({
   const { step, employee, token, done, notice } = state;
 
   const dirty = (state.employeeText !== '' || employee !== null) && step !== 'Done';
-  useEffect(() => onProgress?.({ step, dirty }), [step, dirty, onProgress]);
+  // Layout effect: Ctrl+C right after the first typed letter must already know the hand-out is dirty.
+  useLayoutEffect(() => onProgress?.({ step, dirty }), [step, dirty, onProgress]);
   const practiceSerial = step === 'Verify' && token ? token.serial : null;
   useEffect(() => onPracticeToken?.(practiceSerial), [practiceSerial, onPracticeToken]);
 
