@@ -15,6 +15,7 @@ import { Frame, Message } from './components/Frame.js';
 import { PracticePanel } from './components/PracticePanel.js';
 import { isChar, type KioskKey } from './input/keys.js';
 import { KeyRouter } from './input/KeyRouter.js';
+import { FooterKeysContext } from './hooks/useFooterKeys.js';
 import type { KioskContext } from './context.js';
 import type { PracticeHome } from './practice.js';
 import { Batches } from './screens/Batches.js';
@@ -157,6 +158,8 @@ function Desk({
   const [screen, setScreen] = useState<Screen>(() => firstScreen(inventory, practice !== null));
   const [step, setStep] = useState<HandOutProgress | null>(null);
   const [practiceSerial, setPracticeSerial] = useState<string | null>(null);
+  // Keys the current screen offers itself (null: the root's list for the screen).
+  const [screenKeys, setScreenKeys] = useState<string[] | null>(null);
   const clock = useClock(now);
   const counts = useMemo(() => inventoryCounts(inventory, { now: now() }), [inventory, version, Math.floor(clock / 30_000)]);
   const scanner = useScannerStatus(scanSource);
@@ -202,7 +205,7 @@ function Desk({
     [onProgress],
   );
 
-  const footer = footerFor(screen, step);
+  const footer = screenKeys ?? footerFor(screen, step);
   const panel = practice !== null && size.columns >= 100;
   const body = (() => {
     switch (screen.name) {
@@ -266,7 +269,7 @@ function Desk({
       <Box flexDirection="row">
         <Box flexDirection="column" flexGrow={1}>
           {confirmQuit && <Message tone="warn">A hand-out is in progress. Quit anyway? [y/N]</Message>}
-          {body}
+          <FooterKeysContext.Provider value={setScreenKeys}>{body}</FooterKeysContext.Provider>
         </Box>
         {panel && practice && <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} />}
       </Box>
@@ -294,13 +297,13 @@ function footerFor(screen: Screen, step: HandOutProgress | null): string[] {
     case 'hand-out':
       return HAND_OUT_KEYS[step?.step ?? 'Employee'];
     case 'today':
-      return ['[↑↓ PgUp PgDn] move', '[u] undo', '[Esc] back'];
+    case 'batches':
+      // These screens offer their keys themselves (useFooterKeys): only what the picked row allows.
+      return ['[Esc] back'];
     case 'self-check':
       return ['[Enter] next', '[Esc] done'];
     case 'imports':
       return ['[n] new import', '[Tab] next field', '[Enter] preview', '[y] confirm', '[Esc] back'];
-    case 'batches':
-      return ['[e] export', '[↑↓] pick batch', '[v] void', '[u] mark uploaded', '[Esc] back'];
   }
 }
 

@@ -6,6 +6,8 @@ import { entraCsv, makeTokens } from '../support/seedFiles.js';
 import { flat, signIn, stockedKiosk, toVerify, type Harness } from './harness.js';
 
 let h: Harness | undefined;
+/** The keys the footer offers now. */
+const footer = (harness: Harness) => harness.frame().trimEnd().split('\n').at(-1)!;
 afterEach(() => h?.unmount());
 
 describe('kiosk: admin screens', () => {
@@ -99,9 +101,12 @@ describe('kiosk: admin screens', () => {
     await h.type('1');
     const exported = await h.waitFor(/batch (desk-7-\d{8}-1): 1 token\(s\) written to/);
     const batch = /batch (desk-7-\d{8}-1):/.exec(exported)![1]!;
+    expect(footer(h)).toContain('[v] void');
+    expect(footer(h)).toContain('[u] mark uploaded');
     await h.press('escape');
     await h.type('t');
     await h.waitFor("Today's hand-outs at this desk: 1");
+    expect(footer(h)).not.toContain('[u] undo');
     await h.type('u');
     await h.waitFor(`token ${h.tokens[0]!.serial} is already in batch ${batch}: an admin must void that batch first`);
     expect(h.frame()).not.toContain('Say why');
@@ -110,6 +115,8 @@ describe('kiosk: admin screens', () => {
     await h.type('u');
     await h.type('y');
     await h.waitFor(`batch ${batch} marked uploaded; 1 seed(s) deleted`);
+    expect(footer(h)).not.toContain('[v] void');
+    expect(footer(h)).toContain('[u] delete seeds');
     await h.type('v');
     await h.waitFor(`batch ${batch} was uploaded (`);
     expect(flat(h.frame())).toContain('it cannot be voided here. Remove its tokens in the identity provider first');

@@ -61,6 +61,7 @@ describe("kiosk: today's hand-outs", () => {
     const list = await h.waitFor("Today's hand-outs at this desk: 2");
     expect(list).toContain('a@example.com');
     expect(list).toContain('b@example.com');
+    expect(list.trimEnd().split('\n').at(-1)).toContain('[u] undo');
     await h.type('u');
     await h.waitFor('Say why');
     await h.type('wrong person');
