@@ -15,6 +15,7 @@ import { Message } from '../components/Frame.js';
 import { TextField } from '../components/TextField.js';
 import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useScreenReducer } from '../hooks/screenState.js';
+import { useFooterKeys } from '../hooks/useFooterKeys.js';
 import { useListCursor } from '../hooks/useListCursor.js';
 import { edit, isChar, isKey } from '../input/keys.js';
 import { useKeys } from '../input/KeyRouter.js';
@@ -53,6 +54,23 @@ export function Batches({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; a
   const [state, dispatch, get] = useScreenReducer(batchesReducer, { mode: { kind: 'list' }, notice: null });
   const { mode, notice } = state;
   const selected = batches[cursor.index];
+  const can = selected ? batchActions(selected, actor) : null;
+  const purgeOnly = !!selected && selected.status === 'uploaded' && !!can?.purgeSeeds.ok;
+  useFooterKeys(
+    mode.kind === 'format'
+      ? [`[1-${BATCH_FORMATS.length}] format`, '[Esc] back']
+      : mode.kind === 'void'
+        ? ['[Enter] void', '[Esc] back']
+        : mode.kind === 'upload'
+          ? [mode.markUploaded && can?.purgeSeeds.ok && '[p] seeds', '[y] yes', '[n] back']
+          : [
+              '[e] export',
+              batches.length > 1 && '[↑↓] pick batch',
+              can?.void.ok && '[v] void',
+              can?.markUploaded.ok ? '[u] mark uploaded' : purgeOnly && '[u] delete seeds',
+              '[Esc] back',
+            ],
+  );
 
   const setMode = (next: Mode) => dispatch({ type: 'mode', mode: next });
   const act = (fn: () => string) => {
@@ -110,23 +128,23 @@ export function Batches({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; a
       return setMode({ kind: 'format' });
     }
     if (!batch) return;
-    const can = batchActions(batch, actor);
+    const allowed = batchActions(batch, actor);
     if (isChar(key, 'v')) {
-      if (!can.void.ok) return dispatch({ type: 'notice', notice: { tone: 'warn', text: can.void.reason } });
+      if (!allowed.void.ok) return dispatch({ type: 'notice', notice: { tone: 'warn', text: allowed.void.reason } });
       dispatch({ type: 'notice', notice: null });
       return setMode({ kind: 'void', reason: '' });
     }
     if (isChar(key, 'u')) {
-      if (can.markUploaded.ok) {
+      if (allowed.markUploaded.ok) {
         dispatch({ type: 'notice', notice: null });
-        return setMode({ kind: 'upload', purge: can.purgeSeeds.ok, markUploaded: true });
+        return setMode({ kind: 'upload', purge: allowed.purgeSeeds.ok, markUploaded: true });
       }
       // Uploaded already: what is left to do is deleting the seeds.
-      if (batch.status === 'uploaded' && can.purgeSeeds.ok) {
+      if (batch.status === 'uploaded' && allowed.purgeSeeds.ok) {
         dispatch({ type: 'notice', notice: null });
         return setMode({ kind: 'upload', purge: true, markUploaded: false });
       }
-      return dispatch({ type: 'notice', notice: { tone: 'warn', text: can.markUploaded.reason } });
+      return dispatch({ type: 'notice', notice: { tone: 'warn', text: allowed.markUploaded.reason } });
     }
   });
 
@@ -167,7 +185,7 @@ export function Batches({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; a
       {mode.kind === 'upload' && selected && mode.markUploaded && (
         <Box flexDirection="column" marginTop={1}>
           <Text>Mark batch {selected.name} as uploaded to the identity provider?</Text>
-          {batchActions(selected, actor).purgeSeeds.ok && (
+          {can?.purgeSeeds.ok && (
             <Text>[p] delete the seeds of its tokens now: {mode.purge ? 'YES (recommended once the upload is confirmed)' : 'no'}</Text>
           )}
           <Text bold>[y] mark uploaded   [n] back</Text>

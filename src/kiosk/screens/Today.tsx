@@ -11,6 +11,7 @@ import { Message } from '../components/Frame.js';
 import { TextField } from '../components/TextField.js';
 import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useScreenReducer } from '../hooks/screenState.js';
+import { useFooterKeys } from '../hooks/useFooterKeys.js';
 import { useListCursor } from '../hooks/useListCursor.js';
 import { edit, isChar, isKey } from '../input/keys.js';
 import { useKeys } from '../input/KeyRouter.js';
@@ -41,6 +42,11 @@ export function Today({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; act
   const cursor = useListCursor(list.length, Math.max(3, rows));
   const [state, dispatch, get] = useScreenReducer(todayReducer, { reason: null, notice: null });
   const current = list[cursor.index];
+  // An exported hand-out is in a batch: never undoable here (pressing u says why).
+  const offerUndo = current !== undefined && !current.exported && undoVerdict({ ...current, batch: null }, actor).ok;
+  useFooterKeys(
+    state.reason !== null ? ['[Enter] undo', '[Esc] back'] : ['[↑↓ PgUp PgDn] move', offerUndo && '[u] undo', '[Esc] back'],
+  );
 
   useKeys((key) => {
     const { reason } = get();
