@@ -4,14 +4,17 @@
  * waits until the key router has taken it (the screen has then redrawn), and `waitFor` polls the
  * frame for text only the new state can show.
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { render } from 'ink-testing-library';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { KioskApp, type KioskAppProps, type KioskSession } from '../../src/kiosk/KioskApp.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import { addStaff } from '../../src/services/staff.js';
 import { codeAtStep, timeStep } from '../../src/core/totp.js';
-import type { Inventory } from '../../src/services/home.js';
-import { ADMIN, freshInventory, writeTemp } from '../support/home.js';
+import { initHome, openInventory, type Inventory } from '../../src/services/home.js';
+import { ADMIN, freshInventory, tempDir, writeTemp } from '../support/home.js';
 import { entraCsv, makeTokens, type TestToken } from '../support/seedFiles.js';
 import { FakeScanner } from './fakeScanner.js';
 
@@ -49,15 +52,52 @@ const KEYS: Record<KeyName, string> = {
   pageup: '\u001b[5~',
 };
 
+/**
+ * A desk with six tokens and two staff (alice/4321 staff, root/9999 admin). Built once per test
+ * file and copied for each test: a fresh home is mostly scrypt and sealing, the same every time.
+ */
 export async function stockedKiosk(options: { tokens?: number; staff?: boolean; size?: { columns: number; rows: number } } = {}): Promise<Harness> {
+  if ((options.tokens ?? 6) === 6 && options.staff !== false) {
+    const template = await (stockedTemplate ??= buildStockedTemplate());
+    const dir = join(tempDir(), 'home');
+    cpSync(template.dir, dir, { recursive: true });
+    const inventory = openInventory(dir);
+    const h = mount(inventory, template.tokens, options.size);
+    return { ...h, unmount: () => (h.unmount(), inventory.close()) };
+  }
   const inventory = freshInventory('desk-7');
   const tokens = makeTokens(options.tokens ?? 6);
+  await stock(inventory, tokens, options.staff !== false);
+  return mount(inventory, tokens, options.size);
+}
+
+async function stock(inventory: Inventory, tokens: TestToken[], staff: boolean): Promise<void> {
   if (tokens.length > 0) await importSeeds(inventory, { file: writeTemp('seeds.csv', entraCsv(tokens)), actor: ADMIN });
-  if (options.staff !== false) {
+  if (staff) {
     addStaff(inventory, { name: 'alice', role: 'staff', pin: '4321', actor: ADMIN });
     addStaff(inventory, { name: 'root', role: 'admin', pin: '9999', actor: ADMIN });
   }
-  return mount(inventory, tokens, options.size);
+}
+
+let stockedTemplate: Promise<{ dir: string; tokens: TestToken[] }> | undefined;
+const templateRoots: string[] = [];
+afterAll(() => {
+  for (const root of templateRoots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+async function buildStockedTemplate(): Promise<{ dir: string; tokens: TestToken[] }> {
+  const root = mkdtempSync(join(tmpdir(), 'tokendesk-kiosk-template-'));
+  templateRoots.push(root);
+  const dir = join(root, 'home');
+  initHome(dir, { deskId: 'desk-7' });
+  const inventory = openInventory(dir);
+  const tokens = makeTokens(6);
+  try {
+    await stock(inventory, tokens, true);
+  } finally {
+    inventory.close();
+  }
+  return { dir, tokens };
 }
 
 /** Keys, frames and waiting for any KioskApp: the shared part of every screen test. */

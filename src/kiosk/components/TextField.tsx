@@ -3,7 +3,7 @@
  *
  * ink-text-input draws the value and its mask, controlled: its own key handling stays off
  * (focus={false}). It reads Ink's stdin itself, where it would take a keyboard-wedge scanner's burst
- * as typed text and drop keys that arrive before a redraw (test/kiosk/textField.test.tsx shows
+ * as typed text and drop keys that arrive before a redraw (test/kiosk/keyRouter.test.tsx shows
  * both). The key router owns every key: a scan reaches the scan handler, typing reaches the screen's
  * state, and the field shows that state.
  */
