@@ -69,7 +69,7 @@ export interface ListCursorHandle extends ListCursor {
 }
 
 export function useListCursor(length: number, page: number): ListCursorHandle {
-  const state = useOnce(() => createScreenState((cursor: ListCursor, next: ListCursor) => next, CURSOR_START));
+  const state = useOnce(() => createScreenState((_: ListCursor, next: ListCursor) => next, CURSOR_START));
   const size = useRef({ length, page });
   size.current = { length, page };
   const view = clampCursor(useScreenState(state), length, page);
