@@ -20,7 +20,7 @@ import type { KioskContext } from './context.js';
 import type { PracticeHome } from './practice.js';
 import { Batches } from './screens/Batches.js';
 import { Imports } from './screens/Imports.js';
-import { HAND_OUT_KEYS, HandOut, type HandOutProgress } from './screens/HandOut.js';
+import { HandOut, type HandOutProgress } from './screens/HandOut.js';
 import { Menu, type MenuChoice } from './screens/Menu.js';
 import { SelfCheck } from './screens/SelfCheck.js';
 import { SignIn } from './screens/SignIn.js';
@@ -156,7 +156,6 @@ function Desk({
   const kiosk: KioskContext = useMemo(() => ({ inventory, now, changed, rosterSize: rosterSize(inventory) }), [inventory, now, changed]);
   const [actor, setActor] = useState<Actor | null>(null);
   const [screen, setScreen] = useState<Screen>(() => firstScreen(inventory, practice !== null));
-  const [step, setStep] = useState<HandOutProgress | null>(null);
   const [practiceSerial, setPracticeSerial] = useState<string | null>(null);
   // Keys the current screen offers itself (null: the root's list for the screen).
   const [screenKeys, setScreenKeys] = useState<string[] | null>(null);
@@ -169,7 +168,6 @@ function Desk({
       if (actor) signOut(inventory, actor, { now: now() });
       setActor(null);
       onProgress(null);
-      setStep(null);
       setScreen({ name: 'sign-in', hint });
     },
     [actor, inventory, now, onProgress],
@@ -199,13 +197,12 @@ function Desk({
   const reportProgress = useCallback(
     (p: HandOutProgress) => {
       touch();
-      setStep(p);
       onProgress(p);
     },
     [onProgress],
   );
 
-  const footer = screenKeys ?? footerFor(screen, step);
+  const footer = screenKeys ?? footerFor(screen);
   const panel = practice !== null && size.columns >= 100;
   const body = (() => {
     switch (screen.name) {
@@ -243,7 +240,6 @@ function Desk({
             onPracticeToken={practice ? setPracticeSerial : undefined}
             onExit={() => {
               onProgress(null);
-              setStep(null);
               setScreen({ name: 'menu' });
             }}
           />
@@ -286,7 +282,7 @@ function firstScreen(inventory: Inventory, practice: boolean): Screen {
   return { name: 'sign-in' };
 }
 
-function footerFor(screen: Screen, step: HandOutProgress | null): string[] {
+function footerFor(screen: Screen): string[] {
   switch (screen.name) {
     case 'welcome':
       return ['[p] practice', '[q] quit'];
@@ -295,10 +291,9 @@ function footerFor(screen: Screen, step: HandOutProgress | null): string[] {
     case 'menu':
       return ['[h] hand out', '[t] today', '[c] self-check', '[s] sign out', '[q] quit'];
     case 'hand-out':
-      return HAND_OUT_KEYS[step?.step ?? 'Employee'];
     case 'today':
     case 'batches':
-      // These screens offer their keys themselves (useFooterKeys): only what the picked row allows.
+      // These screens offer their keys themselves (useFooterKeys): only what their state allows.
       return ['[Esc] back'];
     case 'self-check':
       return ['[Enter] next', '[Esc] done'];

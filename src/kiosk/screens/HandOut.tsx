@@ -10,6 +10,7 @@ import { BigDigits, StepProgress } from '../components/BigDigits.js';
 import { Message } from '../components/Frame.js';
 import { StepLine } from '../components/StepLine.js';
 import { TextField } from '../components/TextField.js';
+import { useFooterKeys } from '../hooks/useFooterKeys.js';
 import { useHandOutWizard, type HandOutStep } from '../hooks/useHandOutWizard.js';
 import { useKeys } from '../input/KeyRouter.js';
 import type { KioskContext } from '../context.js';
@@ -43,6 +44,7 @@ export function HandOut({
   const dirty = (state.employeeText !== '' || employee !== null) && step !== 'Done';
   // Layout effect: Ctrl+C right after the first typed letter must already know the hand-out is dirty.
   useLayoutEffect(() => onProgress?.({ step, dirty }), [step, dirty, onProgress]);
+  useFooterKeys(HAND_OUT_KEYS[step]);
   const practiceSerial = step === 'Verify' && token ? token.serial : null;
   useEffect(() => onPracticeToken?.(practiceSerial), [practiceSerial, onPracticeToken]);
 
