@@ -79,6 +79,8 @@ describe('kiosk: hand-out wizard', () => {
     await h.type('a@example.com');
     await h.press('enter');
     await h.waitFor('[Token]');
+    // The footer follows the step: the wizard names its keys.
+    expect(h.frame().trimEnd().split('\n').at(-1)).toContain('[scan] or type + [Enter]');
     h.scanner.scan(h.tokens[1]!.serial);
     await h.waitFor('[Name]');
     expect(h.frame()).toContain(`Token: ${h.tokens[1]!.serial}`);
