@@ -15,11 +15,12 @@ import { Frame, Message } from './components/Frame.js';
 import { PracticePanel } from './components/PracticePanel.js';
 import { isChar, type KioskKey } from './input/keys.js';
 import { KeyRouter } from './input/KeyRouter.js';
+import { FooterKeysContext } from './hooks/useFooterKeys.js';
 import type { KioskContext } from './context.js';
 import type { PracticeHome } from './practice.js';
 import { Batches } from './screens/Batches.js';
 import { Imports } from './screens/Imports.js';
-import { HAND_OUT_KEYS, HandOut, type HandOutProgress } from './screens/HandOut.js';
+import { HandOut, type HandOutProgress } from './screens/HandOut.js';
 import { Menu, type MenuChoice } from './screens/Menu.js';
 import { SelfCheck } from './screens/SelfCheck.js';
 import { SignIn } from './screens/SignIn.js';
@@ -56,6 +57,10 @@ export interface KioskAppProps {
   wedge?: { maxKeyGapMs?: number; minScanLength?: number } | false;
   /** For tests: a fixed terminal size. */
   size?: { columns: number; rows: number };
+  /** Called once when the kiosk quits (Ctrl+C, q, the menu), just before Ink exits. */
+  onExit?: () => void;
+  /** Keys delivered so far, told once their redraw is committed (tests wait for it instead of sleeping). */
+  onKeysDrawn?: (count: number) => void;
 }
 
 export function KioskApp(props: KioskAppProps) {
@@ -67,7 +72,12 @@ export function KioskApp(props: KioskAppProps) {
   const progress = useRef<HandOutProgress | null>(null);
   const lastKey = useRef(now());
 
-  const quit = useCallback(() => exit(), [exit]);
+  const onExit = useRef(props.onExit);
+  onExit.current = props.onExit;
+  const quit = useCallback(() => {
+    onExit.current?.();
+    exit();
+  }, [exit]);
 
   const onAnyKey = (key: KioskKey): boolean => {
     lastKey.current = now();
@@ -85,7 +95,7 @@ export function KioskApp(props: KioskAppProps) {
   };
 
   return (
-    <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} wedge={props.wedge} now={now}>
+    <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} onKeysDrawn={props.onKeysDrawn} wedge={props.wedge} now={now}>
       {session ? (
         <Desk
           key={session.homeDir}
@@ -146,8 +156,9 @@ function Desk({
   const kiosk: KioskContext = useMemo(() => ({ inventory, now, changed, rosterSize: rosterSize(inventory) }), [inventory, now, changed]);
   const [actor, setActor] = useState<Actor | null>(null);
   const [screen, setScreen] = useState<Screen>(() => firstScreen(inventory, practice !== null));
-  const [step, setStep] = useState<HandOutProgress | null>(null);
   const [practiceSerial, setPracticeSerial] = useState<string | null>(null);
+  // Keys the current screen offers itself (null: the root's list for the screen).
+  const [screenKeys, setScreenKeys] = useState<string[] | null>(null);
   const clock = useClock(now);
   const counts = useMemo(() => inventoryCounts(inventory, { now: now() }), [inventory, version, Math.floor(clock / 30_000)]);
   const scanner = useScannerStatus(scanSource);
@@ -157,7 +168,6 @@ function Desk({
       if (actor) signOut(inventory, actor, { now: now() });
       setActor(null);
       onProgress(null);
-      setStep(null);
       setScreen({ name: 'sign-in', hint });
     },
     [actor, inventory, now, onProgress],
@@ -187,13 +197,12 @@ function Desk({
   const reportProgress = useCallback(
     (p: HandOutProgress) => {
       touch();
-      setStep(p);
       onProgress(p);
     },
     [onProgress],
   );
 
-  const footer = footerFor(screen, step);
+  const footer = screenKeys ?? footerFor(screen);
   const panel = practice !== null && size.columns >= 100;
   const body = (() => {
     switch (screen.name) {
@@ -231,7 +240,6 @@ function Desk({
             onPracticeToken={practice ? setPracticeSerial : undefined}
             onExit={() => {
               onProgress(null);
-              setStep(null);
               setScreen({ name: 'menu' });
             }}
           />
@@ -257,7 +265,7 @@ function Desk({
       <Box flexDirection="row">
         <Box flexDirection="column" flexGrow={1}>
           {confirmQuit && <Message tone="warn">A hand-out is in progress. Quit anyway? [y/N]</Message>}
-          {body}
+          <FooterKeysContext.Provider value={setScreenKeys}>{body}</FooterKeysContext.Provider>
         </Box>
         {panel && practice && <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} />}
       </Box>
@@ -274,7 +282,7 @@ function firstScreen(inventory: Inventory, practice: boolean): Screen {
   return { name: 'sign-in' };
 }
 
-function footerFor(screen: Screen, step: HandOutProgress | null): string[] {
+function footerFor(screen: Screen): string[] {
   switch (screen.name) {
     case 'welcome':
       return ['[p] practice', '[q] quit'];
@@ -283,15 +291,14 @@ function footerFor(screen: Screen, step: HandOutProgress | null): string[] {
     case 'menu':
       return ['[h] hand out', '[t] today', '[c] self-check', '[s] sign out', '[q] quit'];
     case 'hand-out':
-      return HAND_OUT_KEYS[step?.step ?? 'Employee'];
     case 'today':
-      return ['[↑↓ PgUp PgDn] move', '[u] undo', '[Esc] back'];
+    case 'batches':
+      // These screens offer their keys themselves (useFooterKeys): only what their state allows.
+      return ['[Esc] back'];
     case 'self-check':
       return ['[Enter] next', '[Esc] done'];
     case 'imports':
       return ['[n] new import', '[Tab] next field', '[Enter] preview', '[y] confirm', '[Esc] back'];
-    case 'batches':
-      return ['[e] export', '[↑↓] pick batch', '[v] void', '[u] mark uploaded', '[Esc] back'];
   }
 }
 

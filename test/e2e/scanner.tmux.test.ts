@@ -5,7 +5,7 @@
  * and takes a scan from a followed replay file at the Token step of a practice hand-out.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,7 +58,9 @@ describe('tokendesk scanner list --json (the real node-hid)', () => {
   it('loads node-hid and enumerates, or says why it cannot load', () => {
     const found = scannerList();
     if (found.nodeHid.loaded) {
-      expect(Array.isArray(found.devices)).toBe(true);
+      // What the kernel has: /dev/hidrawN for each node under /sys/class/hidraw (none on CI).
+      const nodes = existsSync('/sys/class/hidraw') ? readdirSync('/sys/class/hidraw').map((n) => `/dev/${n}`).sort() : [];
+      if (process.platform === 'linux') expect([...new Set(found.devices.map((d) => d.path))].sort()).toEqual(nodes);
       expect(found.auto).toMatchObject({ why: expect.any(String) });
       console.log(`node-hid loaded (hidapi ${found.nodeHid.hidapiVersion ?? '?'}): ${found.devices.length} HID interfaces; auto: ${found.auto?.why}`);
     } else {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { findToken } from '../../src/store/tokenRepo.js';
-import { freshInventory } from '../support/home.js';
+import { addStaff } from '../../src/services/staff.js';
+import { tokenDetails } from '../../src/services/tokens.js';
+import { ADMIN, freshInventory } from '../support/home.js';
 import { mount, signIn, stockedKiosk, toVerify, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -31,7 +32,7 @@ describe('kiosk: employee self-check', () => {
     const frame = await h.waitFor('Your token works');
     expect(frame).toContain('j***@example.com');
     expect(frame).not.toContain('jane.doe');
-    expect(findToken(h.inventory, h.tokens[0]!.serial)?.status).toBe('assigned');
+    expect(tokenDetails(h.inventory, h.tokens[0]!.serial).token.status).toBe('assigned');
     await h.press('enter');
     await h.waitFor('Staff sign-in');
   });
@@ -45,7 +46,7 @@ describe('kiosk: employee self-check', () => {
     await h.press('enter');
     await h.type(h.codeFor(h.tokens[2]!));
     await h.press('enter');
-    await h.waitFor(/not handed out|desk/i);
+    await h.waitFor(`token ${h.tokens[2]!.serial} has not been handed out to anyone, so there is nothing to check; please come to the desk`);
     expect(h.frame()).not.toContain('Your token works');
   });
 });
@@ -60,13 +61,14 @@ describe("kiosk: today's hand-outs", () => {
     const list = await h.waitFor("Today's hand-outs at this desk: 2");
     expect(list).toContain('a@example.com');
     expect(list).toContain('b@example.com');
+    expect(list.trimEnd().split('\n').at(-1)).toContain('[u] undo');
     await h.type('u');
     await h.waitFor('Say why');
     await h.type('wrong person');
     await h.press('enter');
     await h.waitFor(/undone: token \S+ is back in stock/);
     const undone = /undone: token (\S+) is back in stock/.exec(h.frame())![1]!;
-    expect(findToken(h.inventory, undone)?.status).toBe('in-stock');
+    expect(tokenDetails(h.inventory, undone).token.status).toBe('in-stock');
     await h.waitFor('in stock 5');
   });
 });
@@ -82,7 +84,7 @@ describe('kiosk: idle and frame', () => {
     h.clock.now += 61_000;
     await h.waitFor('signed out after 1 minutes without a key press', 4000);
     expect(h.frame()).not.toContain('secret.person');
-    expect(h.frame()).toContain('signed out');
+    expect(h.frame()).toContain('Staff sign-in');
   });
 
   it('fits 80x24: the frame is one row under the terminal height and nothing wraps past the edge', async () => {
@@ -101,6 +103,18 @@ describe('kiosk: idle and frame', () => {
     const frame = await h.waitFor('Welcome to tokendesk');
     expect(frame).toContain('tokendesk staff add YOURNAME --role admin');
     expect(frame).toContain('[p] try practice mode');
+  });
+
+  it('welcomes a desk with staff but no tokens, says how to import, and lets staff continue', async () => {
+    const inventory = freshInventory();
+    addStaff(inventory, { name: 'alice', role: 'staff', pin: '4321', actor: ADMIN });
+    h = mount(inventory, []);
+    const frame = await h.waitFor('The inventory is empty. Quit and import the seed file the vendor sent with the box:');
+    expect(frame).toContain(`tokendesk import SEEDFILE.csv --dry-run --home ${inventory.paths.dir}`);
+    expect(frame).not.toContain('tokendesk staff add');
+    expect(frame).toContain('[c] continue to sign-in anyway');
+    await h.type('c');
+    await h.waitFor('Staff sign-in');
   });
 
   it('shows the scanner state in the header and follows unplugging', async () => {

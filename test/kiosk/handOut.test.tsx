@@ -1,7 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { findToken } from '../../src/store/tokenRepo.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bigDigitRows } from '../../src/kiosk/components/BigDigits.js';
+import { DONE_RETURN_MS } from '../../src/kiosk/screens/HandOut.js';
+import { tokenDetails } from '../../src/services/tokens.js';
+import type { Inventory } from '../../src/services/home.js';
 import { snapshot } from '../support/home.js';
 import { signIn, stockedKiosk, toVerify, type Harness } from './harness.js';
+
+const statusOf = (inventory: Inventory, serial: string) => tokenDetails(inventory, serial).token.status;
 
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
@@ -14,7 +19,7 @@ describe('kiosk: sign-in', () => {
     await h.press('enter');
     await h.type('0000');
     await h.press('enter');
-    await h.waitFor(/wrong|not right|PIN/i);
+    await h.waitFor('that name and PIN do not match; 4 tries left before sign-in for this name locks');
     expect(h.frame()).not.toContain('0000');
     await h.type('4321');
     await h.press('enter');
@@ -31,9 +36,10 @@ describe('kiosk: hand-out wizard', () => {
     await toVerify(h, 'j.doe@example.com', t);
     expect(h.frame()).toContain('Token: ' + t.serial);
     expect(h.frame()).toContain('Tries left before the token locks: 5');
-    expect(findToken(h.inventory, t.serial)?.status).toBe('in-stock'); // nothing written before Verify
+    expect(statusOf(h.inventory, t.serial)).toBe('in-stock'); // nothing written before Verify
     const code = h.codeFor(t);
     await h.type(code);
+    await h.waitFor(bigDigitRows(code, 6)[0]);
     expect(h.frame()).not.toContain(code); // big digits, never the plain code
     await h.press('enter');
     const done = await h.waitFor('Handed out.');
@@ -41,7 +47,7 @@ describe('kiosk: hand-out wizard', () => {
     expect(done).toContain(t.serial);
     expect(done).toContain('Token2 C202');
     expect(done).toContain('on time');
-    expect(findToken(h.inventory, t.serial)?.status).toBe('assigned');
+    expect(statusOf(h.inventory, t.serial)).toBe('assigned');
     await h.waitFor('today 1');
     await h.press('enter');
     await h.waitFor('[Employee]');
@@ -73,6 +79,8 @@ describe('kiosk: hand-out wizard', () => {
     await h.type('a@example.com');
     await h.press('enter');
     await h.waitFor('[Token]');
+    // The footer follows the step: the wizard names its keys.
+    expect(h.frame().trimEnd().split('\n').at(-1)).toContain('[scan] or type + [Enter]');
     h.scanner.scan(h.tokens[1]!.serial);
     await h.waitFor('[Name]');
     expect(h.frame()).toContain(`Token: ${h.tokens[1]!.serial}`);
@@ -106,7 +114,9 @@ describe('kiosk: hand-out wizard', () => {
     for (let attempt = 1; attempt <= 4; attempt++) {
       await h.type(wrong[attempt - 1]!);
       await h.press('enter');
-      await h.waitFor(`${5 - attempt} ${5 - attempt === 1 ? 'try' : 'tries'} left`);
+      await h.waitFor(`${5 - attempt} ${5 - attempt === 1 ? 'try' : 'tries'} left)`);
+      // The count under the big digits follows each refusal (no lookup on every redraw).
+      expect(h.frame()).toContain(`Tries left before the token locks: ${5 - attempt}`);
     }
     expect(snapshot(h.inventory.paths.database)).not.toBe(before); // each wrong code is recorded
     await h.type(wrong[4]!);
@@ -185,7 +195,53 @@ describe('kiosk: Ctrl+C', () => {
     await h.press('ctrl-c');
     await h.waitFor('A hand-out is in progress. Quit anyway? [y/N]');
     await h.type('n');
-    await h.waitFor('[Employee]');
+    // The wizard's own footer is back: only the state after the answer shows it.
+    await h.waitFor('[Tab] complete');
     expect(h.frame()).not.toContain('Quit anyway');
+    expect(h.frame()).toContain('a@example.com');
+    expect(h.exited()).toBe(false);
+  });
+
+  it('quits on y after asking, mid-hand-out', async () => {
+    h = await stockedKiosk();
+    await signIn(h);
+    await h.type('h');
+    await h.type('a');
+    await h.press('ctrl-c');
+    await h.waitFor('A hand-out is in progress. Quit anyway? [y/N]');
+    expect(h.exited()).toBe(false);
+    await h.type('y');
+    expect(h.exited()).toBe(true);
+  });
+
+  it('quits at once where nothing is in progress', async () => {
+    h = await stockedKiosk();
+    await signIn(h);
+    await h.press('ctrl-c');
+    expect(h.exited()).toBe(true);
+    expect(h.frame()).not.toContain('Quit anyway');
+  });
+});
+
+describe('kiosk: the Done step', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('moves on to a fresh Employee step by itself', async () => {
+    h = await stockedKiosk();
+    await signIn(h);
+    const t = h.tokens[0]!;
+    await toVerify(h, 'jane.doe@example.com', t);
+    // Only the wizard's timers are faked; the harness keeps real time for its own waiting.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    await h.type(h.codeFor(t));
+    await h.press('enter');
+    await h.waitFor('Handed out.');
+    vi.advanceTimersByTime(DONE_RETURN_MS - 1);
+    await h.waitFor('Next employee in a few seconds');
+    vi.advanceTimersByTime(1);
+    const fresh = await h.waitFor('Who is the token for?');
+    expect(fresh).toContain('[Employee]');
+    expect(fresh).not.toContain('jane.doe@example.com');
+    expect(fresh).not.toContain('Handed out.');
   });
 });

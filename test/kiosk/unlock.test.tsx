@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KioskApp, type KioskSession } from '../../src/kiosk/KioskApp.js';
-import { initHome, openInventory } from '../../src/store/db.js';
-import { unlockHome } from '../../src/store/unlock.js';
+import type { KioskSession } from '../../src/kiosk/KioskApp.js';
+import { initHome, openInventory, unlockHome } from '../../src/services/home.js';
 import { tempDir } from '../support/home.js';
+import { driveKiosk, type Driver } from './harness.js';
 
 let cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -22,30 +21,18 @@ describe('kiosk: passphrase mode', () => {
       cleanup.push(() => inventory.close());
       return { inventory, homeDir: home, practice: null };
     };
-    const app = render(<KioskApp session={null} homeDir={home} unlock={unlock} wedge={false} size={{ columns: 100, rows: 30 }} />);
+    const app: Driver = driveKiosk({ session: null, homeDir: home, unlock, wedge: false, size: { columns: 100, rows: 30 } });
     cleanup.push(() => app.unmount());
-    const waitFor = async (text: string) => {
-      const start = Date.now();
-      while (!(app.lastFrame() ?? '').includes(text)) {
-        if (Date.now() - start > 5000) expect.fail(`no "${text}" on screen:\n${app.lastFrame()}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    const type = async (text: string) => {
-      for (const ch of text) {
-        app.stdin.write(ch);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
-    await waitFor('This desk is locked');
-    await type('wrong passphrase');
-    expect(app.lastFrame()).not.toContain('wrong passphrase');
-    app.stdin.write('\r');
-    await waitFor('passphrase');
-    await waitFor('wrong');
-    expect(app.lastFrame()).toContain('This desk is locked');
-    await type('correct horse battery');
-    app.stdin.write('\r');
-    await waitFor('desk locked-desk');
+    await app.waitFor('This desk is locked');
+    await app.type('wrong passphrase');
+    // Sixteen dots: the field took every key and shows none of them.
+    await app.waitFor(`Passphrase   ${'•'.repeat(16)}`);
+    expect(app.frame()).not.toContain('wrong passphrase');
+    await app.press('enter');
+    await app.waitFor(`that passphrase does not unlock the home ${home}; nothing was changed`, 5000);
+    expect(app.frame()).toContain('This desk is locked');
+    await app.type('correct horse battery');
+    await app.press('enter');
+    await app.waitFor('desk locked-desk', 5000);
   });
 });

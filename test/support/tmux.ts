@@ -5,6 +5,9 @@ import { expect } from 'vitest';
 export const tmuxAvailable = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 if (!tmuxAvailable) process.stderr.write('skipping real-terminal tests: tmux is not installed (apt-get install tmux); .ci/run installs it\n');
 
+/** Printed once the command has ended: "command exited with status 0". */
+const EXITED = /command exited with status (\d+)/;
+
 export class TmuxTerminal {
   constructor(
     readonly session: string,
@@ -15,8 +18,14 @@ export class TmuxTerminal {
     const session = `td${process.pid}${Math.floor(Math.random() * 1e6)}`;
     const socket = `tokendesk-test-${session}`;
     const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
-    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', session, '-x', String(options.columns ?? 110), '-y', String(options.rows ?? 30), `env ${env} ${command}; sleep 30`]);
+    // The exit line is what only a finished command can show: tests wait for it, not for a blank line.
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', session, '-x', String(options.columns ?? 110), '-y', String(options.rows ?? 30), `env ${env} ${command}; echo "command exited with status $?"; sleep 30`]);
     return new TmuxTerminal(session, socket);
+  }
+
+  /** Waits for the command to end and returns its exit status. */
+  async exitStatus(timeoutMs = 10_000): Promise<number> {
+    return Number(EXITED.exec(await this.waitFor(EXITED, timeoutMs))![1]);
   }
 
   screen(): string {

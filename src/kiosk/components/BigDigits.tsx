@@ -15,9 +15,15 @@ const GLYPHS: Record<string, [string, string, string]> = {
   _: ['   ', '   ', '───'],
 };
 
-export function BigDigits({ value, length }: { value: string; length: number }) {
+/** The three text rows that draw `value` in a field of `length` digits (blanks as underscores). */
+export function bigDigitRows(value: string, length: number): [string, string, string] {
   const chars = [...value.padEnd(length, '_')].slice(0, Math.max(length, value.length));
-  const rows = [0, 1, 2].map((row) => chars.map((c) => (GLYPHS[c] ?? GLYPHS._!)[row]).join(' '));
+  const row = (n: 0 | 1 | 2) => chars.map((c) => (GLYPHS[c] ?? GLYPHS._!)[n]).join(' ');
+  return [row(0), row(1), row(2)];
+}
+
+export function BigDigits({ value, length }: { value: string; length: number }) {
+  const rows = bigDigitRows(value, length);
   return (
     <Box flexDirection="column">
       {rows.map((row, i) => (

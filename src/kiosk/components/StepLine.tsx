@@ -1,7 +1,5 @@
 import { Text } from 'ink';
-
-export const HAND_OUT_STEPS = ['Employee', 'Token', 'Name', 'Verify', 'Done'] as const;
-export type HandOutStep = (typeof HAND_OUT_STEPS)[number];
+import { HAND_OUT_STEPS, type HandOutStep } from '../hooks/useHandOutWizard.js';
 
 /** Employee > Token > [Name] > Verify > Done: the current step in brackets, so no colour is needed. */
 export function StepLine({ current }: { current: HandOutStep }) {

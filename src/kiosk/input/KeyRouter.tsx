@@ -6,7 +6,7 @@
  * delivers each barcode twice). Everything is delivered to the top handler only (a modal over a screen).
  */
 import { useInput } from 'ink';
-import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { DuplicateScanGuard, WedgeDetector, type ScanEvent, type ScanSource, type WedgeOutput } from '../../scanner/index.js';
 import { namedKey, type KioskKey } from './keys.js';
 
@@ -27,15 +27,28 @@ export interface KeyRouterProps {
   scanSource?: ScanSource | null;
   /** Seen before any handler: global keys (Ctrl+C), the idle timer. Return true to stop there. */
   onAnyKey?: (key: KioskKey) => boolean;
+  /**
+   * Told how many keys were delivered so far, once the redraw they caused is committed: tests wait
+   * for this instead of sleeping (React draws an update a turn or more after the key).
+   */
+  onKeysDrawn?: (count: number) => void;
   /** Wedge detection; tests that type fast turn it off. */
   wedge?: { maxKeyGapMs?: number; minScanLength?: number } | false;
   now?: () => number;
 }
 
-export function KeyRouter({ children, scanSource, onAnyKey, wedge, now = Date.now }: KeyRouterProps) {
+export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, now = Date.now }: KeyRouterProps) {
   const stack = useRef<Array<{ current: Handler }>>([]);
   const onAny = useRef(onAnyKey);
   onAny.current = onAnyKey;
+  const drawn = useRef(onKeysDrawn);
+  drawn.current = onKeysDrawn;
+  // Counted only when someone listens: the count's own re-render lands in the same commit as (or
+  // after) whatever the key changed, so its layout effect means "the key's redraw is done".
+  const [delivered, setDelivered] = useState(0);
+  useLayoutEffect(() => {
+    if (delivered > 0) drawn.current?.(delivered);
+  }, [delivered]);
   // Keyed on the values, not the object: `wedge={{ maxKeyGapMs: 20 }}` would otherwise build a new
   // detector on every render and drop the characters the old one held.
   const wedgeOn = wedge !== false && scanSource?.keystrokeScans !== false;
@@ -52,8 +65,12 @@ export function KeyRouter({ children, scanSource, onAnyKey, wedge, now = Date.no
   const timer = useRef<NodeJS.Timeout | null>(null);
 
   const deliver = useCallback((key: KioskKey) => {
-    if (onAny.current?.(key)) return;
-    stack.current.at(-1)?.current(key);
+    try {
+      if (onAny.current?.(key)) return;
+      stack.current.at(-1)?.current(key);
+    } finally {
+      if (drawn.current) setDelivered((n) => n + 1);
+    }
   }, []);
 
   const deliverWedge = useCallback(

@@ -1,6 +1,7 @@
 /**
  * Admin: hand-outs waiting for export, a new export with a format choice, and the batch list with
- * void (with a reason) and mark uploaded (optionally purging the seeds). Same services as the CLI.
+ * void (with a reason) and mark uploaded (optionally purging the seeds). Same services as the CLI;
+ * which action a batch allows comes from deskRules, so the screen offers only what can be done.
  */
 import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
@@ -8,15 +9,34 @@ import { Refusal } from '../../core/errors.js';
 import { BATCH_FORMATS, type BatchFormat } from '../../formats/types.js';
 import { exportBatch } from '../../services/exportBatch.js';
 import { listBatches, listWaitingAssignments, markUploaded, voidBatch } from '../../services/batches.js';
+import { batchActions } from '../../services/deskRules.js';
 import type { Actor } from '../../services/actor.js';
 import { Message } from '../components/Frame.js';
 import { TextField } from '../components/TextField.js';
+import { FIELD_LIMITS } from '../fieldLimits.js';
+import { useScreenReducer } from '../hooks/screenState.js';
+import { useFooterKeys } from '../hooks/useFooterKeys.js';
+import { useListCursor } from '../hooks/useListCursor.js';
 import { edit, isChar, isKey } from '../input/keys.js';
 import { useKeys } from '../input/KeyRouter.js';
-import { useSyncState } from '../input/useSyncState.js';
 import type { KioskContext } from '../context.js';
 
-type Mode = { kind: 'list' } | { kind: 'format' } | { kind: 'void'; reason: string } | { kind: 'upload'; purge: boolean };
+type Mode =
+  | { kind: 'list' }
+  | { kind: 'format' }
+  | { kind: 'void'; reason: string }
+  /** markUploaded false: the batch is uploaded already and only its seeds can go. */
+  | { kind: 'upload'; purge: boolean; markUploaded: boolean };
+
+interface BatchesState {
+  mode: Mode;
+  notice: { tone: 'ok' | 'bad' | 'warn'; text: string } | null;
+}
+
+type BatchesEvent = { type: 'mode'; mode: Mode } | { type: 'notice'; notice: BatchesState['notice'] };
+
+const batchesReducer = (state: BatchesState, event: BatchesEvent): BatchesState =>
+  event.type === 'mode' ? { ...state, mode: event.mode } : { ...state, notice: event.notice };
 
 const FORMAT_NOTES: Record<BatchFormat, string> = {
   'entra-csv': 'Entra admin centre CSV upload (SHA-1, 6 digits, 30/60 s only)',
@@ -26,34 +46,53 @@ const FORMAT_NOTES: Record<BatchFormat, string> = {
   'multiotp-csv': 'multiOTP token CSV (SHA-1 only) and a list of who gets which token',
 };
 
+const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
 export function Batches({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; actor: Actor; rows: number; onExit: () => void }) {
   const [version, setVersion] = useState(0);
   const waiting = useMemo(() => listWaitingAssignments(kiosk.inventory), [kiosk, version]);
   const batches = useMemo(() => listBatches(kiosk.inventory), [kiosk, version]);
-  const [cursor, setCursor, getCursor] = useSyncState(0);
-  const [mode, setMode, getMode] = useSyncState<Mode>({ kind: 'list' });
-  const [notice, setNotice] = useState<{ tone: 'ok' | 'bad' | 'warn'; text: string } | null>(null);
-  const selected = batches[cursor];
+  const cursor = useListCursor(batches.length, Math.max(3, rows - 6));
+  const [state, dispatch, get] = useScreenReducer(batchesReducer, { mode: { kind: 'list' }, notice: null });
+  const { mode, notice } = state;
+  const selected = batches[cursor.index];
+  const can = selected ? batchActions(selected, actor) : null;
+  const purgeOnly = !!selected && selected.status === 'uploaded' && !!can?.purgeSeeds.ok;
+  useFooterKeys(
+    mode.kind === 'format'
+      ? [`[1-${BATCH_FORMATS.length}] format`, '[Esc] back']
+      : mode.kind === 'void'
+        ? ['[Enter] void', '[Esc] back']
+        : mode.kind === 'upload'
+          ? [mode.markUploaded && can?.purgeSeeds.ok && '[p] seeds', '[y] yes', '[n] back']
+          : [
+              '[e] export',
+              batches.length > 1 && '[↑↓] pick batch',
+              can?.void.ok && '[v] void',
+              can?.markUploaded.ok ? '[u] mark uploaded' : purgeOnly && '[u] delete seeds',
+              '[Esc] back',
+            ],
+  );
 
+  const setMode = (next: Mode) => dispatch({ type: 'mode', mode: next });
   const act = (fn: () => string) => {
     try {
-      setNotice({ tone: 'ok', text: fn() });
+      dispatch({ type: 'notice', notice: { tone: 'ok', text: fn() } });
       setVersion((v) => v + 1);
       kiosk.changed();
     } catch (e) {
       if (!(e instanceof Refusal)) throw e;
-      setNotice({ tone: 'bad', text: e.message });
+      dispatch({ type: 'notice', notice: { tone: 'bad', text: e.message } });
     }
     setMode({ kind: 'list' });
   };
 
   useKeys((key) => {
-    const mode = getMode();
-    const batch = batches[getCursor()];
+    const { mode } = get();
+    const batch = batches[cursor.current()];
     if (mode.kind === 'format') {
       if (isKey(key, 'escape')) return setMode({ kind: 'list' });
-      const index = key.kind === 'text' ? Number.parseInt(key.text, 10) - 1 : -1;
-      const format = BATCH_FORMATS[index];
+      const format = key.kind === 'text' ? BATCH_FORMATS[Number.parseInt(key.text, 10) - 1] : undefined;
       if (!format) return;
       return act(() => {
         const result = exportBatch(kiosk.inventory, { format, actor, now: kiosk.now() });
@@ -70,45 +109,52 @@ export function Batches({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; a
           return `batch ${r.batch} is void: ${r.returnedToWaiting} hand-out(s) wait for the next export`;
         });
       }
-      return setMode({ kind: 'void', reason: edit(mode.reason, key, { maxLength: 200 }) });
+      return setMode({ kind: 'void', reason: edit(mode.reason, key, { maxLength: FIELD_LIMITS.voidReason }) });
     }
     if (mode.kind === 'upload') {
       if (isKey(key, 'escape') || isChar(key, 'n')) return setMode({ kind: 'list' });
-      if (isChar(key, 'p')) return setMode({ kind: 'upload', purge: !mode.purge });
+      if (isChar(key, 'p') && mode.markUploaded) return setMode({ ...mode, purge: !mode.purge });
       if ((isChar(key, 'y') || isKey(key, 'enter')) && batch) {
         return act(() => {
           const r = markUploaded(kiosk.inventory, { batch: batch.id, purgeSeeds: mode.purge, actor, now: kiosk.now() });
+          if (!mode.markUploaded) return `batch ${r.batch}: ${r.purged} seed(s) deleted`;
           return `batch ${r.batch} marked uploaded${mode.purge ? `; ${r.purged} seed(s) deleted` : ''}`;
         });
       }
       return;
     }
     if (isKey(key, 'escape')) return onExit();
-    if (isKey(key, 'down')) return setCursor((c) => Math.min(c + 1, Math.max(0, batches.length - 1)));
-    if (isKey(key, 'up')) return setCursor((c) => Math.max(0, c - 1));
+    if (cursor.key(key)) return;
     if (isChar(key, 'e')) {
-      setNotice(null);
+      dispatch({ type: 'notice', notice: null });
       return setMode({ kind: 'format' });
     }
-    if (isChar(key, 'v') && batch) {
-      if (batch.status !== 'exported') return setNotice({ tone: 'warn', text: `batch ${batch.name} is ${batch.status}: only an exported, not uploaded batch can be voided` });
-      setNotice(null);
+    if (!batch) return;
+    const allowed = batchActions(batch, actor);
+    if (isChar(key, 'v')) {
+      if (!allowed.void.ok) return dispatch({ type: 'notice', notice: { tone: 'warn', text: allowed.void.reason } });
+      dispatch({ type: 'notice', notice: null });
       return setMode({ kind: 'void', reason: '' });
     }
-    if (isChar(key, 'u') && batch) {
-      if (batch.status === 'void') return setNotice({ tone: 'warn', text: `batch ${batch.name} is void` });
-      setNotice(null);
-      return setMode({ kind: 'upload', purge: true });
+    if (isChar(key, 'u')) {
+      if (allowed.markUploaded.ok) {
+        dispatch({ type: 'notice', notice: null });
+        return setMode({ kind: 'upload', purge: allowed.purgeSeeds.ok, markUploaded: true });
+      }
+      // Uploaded already: what is left to do is deleting the seeds.
+      if (batch.status === 'uploaded' && allowed.purgeSeeds.ok) {
+        dispatch({ type: 'notice', notice: null });
+        return setMode({ kind: 'upload', purge: true, markUploaded: false });
+      }
+      return dispatch({ type: 'notice', notice: { tone: 'warn', text: allowed.markUploaded.reason } });
     }
   });
 
-  const listRows = Math.max(3, rows - 6);
-  const top = Math.min(Math.max(0, cursor - listRows + 1), Math.max(0, batches.length - listRows));
   return (
     <Box flexDirection="column">
       <Text bold>
         Waiting for export: {waiting.length}
-        {waiting.length > 0 ? ` (oldest ${waiting[0]!.verifiedAt.slice(0, 16).replace('T', ' ')}, newest ${waiting.at(-1)!.verifiedAt.slice(0, 16).replace('T', ' ')})` : ''}
+        {waiting.length > 0 ? ` (oldest ${day(waiting[0]!.verifiedAt)}, newest ${day(waiting.at(-1)!.verifiedAt)})` : ''}
       </Text>
       {mode.kind === 'format' && (
         <Box flexDirection="column" marginY={1}>
@@ -121,27 +167,36 @@ export function Batches({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; a
         </Box>
       )}
       <Text> </Text>
-      <Text bold>Batches {batches.length > 0 ? `(${cursor + 1} of ${batches.length})` : ''}</Text>
+      <Text bold>Batches {batches.length > 0 ? `(${cursor.index + 1} of ${batches.length})` : ''}</Text>
       {batches.length === 0 && <Text>None yet. Press e to export the waiting hand-outs.</Text>}
-      {batches.slice(top, top + listRows).map((b, i) => (
-        <Text key={b.id} inverse={top + i === cursor} wrap="truncate">
-          {top + i === cursor ? '▸ ' : '  '}
-          {b.name.padEnd(26)} {b.format.padEnd(10)} {String(b.rowCount).padStart(5)} token(s)  {b.status.padEnd(8)} {b.createdAt.slice(0, 16).replace('T', ' ')}
-        </Text>
-      ))}
+      {batches.slice(cursor.top, cursor.end).map((b, i) => {
+        const picked = cursor.top + i === cursor.index;
+        return (
+          <Text key={b.id} inverse={picked} wrap="truncate">
+            {picked ? '▸ ' : '  '}
+            {b.name.padEnd(26)} {b.format.padEnd(10)} {String(b.rowCount).padStart(5)} token(s)  {b.status.padEnd(8)} {day(b.createdAt)}
+          </Text>
+        );
+      })}
       {mode.kind === 'void' && selected && (
         <Box flexDirection="column" marginTop={1}>
           <Text>Void batch {selected.name}? It was not uploaded; its hand-outs will wait for the next export. Say why, then Enter.</Text>
           <TextField label="Reason" value={mode.reason} focused />
         </Box>
       )}
-      {mode.kind === 'upload' && selected && (
+      {mode.kind === 'upload' && selected && mode.markUploaded && (
         <Box flexDirection="column" marginTop={1}>
           <Text>Mark batch {selected.name} as uploaded to the identity provider?</Text>
-          <Text>
-            [p] delete the seeds of its tokens now: {mode.purge ? 'YES (recommended once the upload is confirmed)' : 'no'}
-          </Text>
+          {can?.purgeSeeds.ok && (
+            <Text>[p] delete the seeds of its tokens now: {mode.purge ? 'YES (recommended once the upload is confirmed)' : 'no'}</Text>
+          )}
           <Text bold>[y] mark uploaded   [n] back</Text>
+        </Box>
+      )}
+      {mode.kind === 'upload' && selected && !mode.markUploaded && (
+        <Box flexDirection="column" marginTop={1}>
+          <Text>Batch {selected.name} was uploaded {selected.uploadedAt ? day(selected.uploadedAt) : ''}. Delete the seeds of its tokens now?</Text>
+          <Text bold>[y] delete the seeds   [n] back</Text>
         </Box>
       )}
       {notice && <Message tone={notice.tone}>{notice.text}</Message>}

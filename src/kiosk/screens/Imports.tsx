@@ -11,83 +11,106 @@ import { listImports } from '../../services/imports.js';
 import type { Actor } from '../../services/actor.js';
 import { Message } from '../components/Frame.js';
 import { TextField } from '../components/TextField.js';
+import { FIELD_LIMITS } from '../fieldLimits.js';
+import { useScreenReducer } from '../hooks/screenState.js';
+import { useListCursor } from '../hooks/useListCursor.js';
 import { edit, isChar, isKey } from '../input/keys.js';
 import { useKeys } from '../input/KeyRouter.js';
-import { useSyncState } from '../input/useSyncState.js';
 import type { KioskContext } from '../context.js';
 
 type Stage = 'list' | 'form' | 'working' | 'preview' | 'result';
 type Field = 'file' | 'psk' | 'password';
 const FIELDS: Field[] = ['file', 'psk', 'password'];
+/** Seed files listed, newest first. */
+const HISTORY = 50;
+
+export interface ImportFormState {
+  stage: Stage;
+  field: Field;
+  values: Record<Field, string>;
+  report: ImportReport | null;
+  error: string | null;
+}
+
+export type ImportFormEvent =
+  | { type: 'stage'; stage: Stage }
+  | { type: 'focus'; by: 1 | -1 }
+  | { type: 'typed'; value: string }
+  | { type: 'reported'; report: ImportReport; dryRun: boolean }
+  | { type: 'error'; error: string | null }
+  | { type: 'done' };
+
+const EMPTY = { file: '', psk: '', password: '' };
+
+export function importFormReducer(state: ImportFormState, event: ImportFormEvent): ImportFormState {
+  switch (event.type) {
+    case 'stage':
+      return { ...state, stage: event.stage, ...(event.stage === 'form' && state.stage === 'list' && { error: null }) };
+    case 'focus':
+      return { ...state, field: FIELDS[(FIELDS.indexOf(state.field) + FIELDS.length + event.by) % FIELDS.length]! };
+    case 'typed':
+      return { ...state, values: { ...state.values, [state.field]: event.value } };
+    case 'reported':
+      return { ...state, report: event.report, stage: event.dryRun ? 'preview' : 'result', error: null };
+    case 'error':
+      // A refusal of the file sends the admin back to the form to fix it.
+      return { ...state, error: event.error, ...(event.error !== null && state.stage === 'working' && { stage: 'form' }) };
+    case 'done':
+      return { ...state, stage: 'list', values: EMPTY, report: null };
+  }
+}
 
 export function Imports({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; actor: Actor; rows: number; onExit: () => void }) {
   const [version, setVersion] = useState(0);
-  const history = useMemo(() => listImports(kiosk.inventory, 50), [kiosk, version]);
-  const [stage, setStage, getStage] = useSyncState<Stage>('list');
-  const [field, setField, getField] = useSyncState<Field>('file');
-  const [values, setValues, getValues] = useSyncState<Record<Field, string>>({ file: '', psk: '', password: '' });
-  const [report, setReport] = useState<ImportReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const history = useMemo(() => listImports(kiosk.inventory, HISTORY), [kiosk, version]);
+  const cursor = useListCursor(history.length, Math.max(3, rows));
+  const [state, dispatch, get] = useScreenReducer(importFormReducer, { stage: 'list', field: 'file', values: EMPTY, report: null, error: null });
+  const { stage, field, values, report, error } = state;
 
   const run = async (dryRun: boolean) => {
-    const v = getValues();
+    const v = get().values;
     let psk: Uint8Array | undefined;
     if (v.psk.trim()) {
       psk = decodeHex(v.psk) ?? undefined;
-      if (!psk) return setError('the pre-shared key is written in hex (0-9, a-f)');
+      if (!psk) return dispatch({ type: 'error', error: 'the pre-shared key is written in hex (0-9, a-f)' });
     }
-    setError(null);
-    setStage('working');
+    dispatch({ type: 'error', error: null });
+    dispatch({ type: 'stage', stage: 'working' });
     try {
-      const result = await importSeeds(kiosk.inventory, {
-        file: v.file.trim(),
-        dryRun,
-        psk,
-        password: v.password || undefined,
-        actor,
-      });
-      setReport(result);
-      setStage(dryRun ? 'preview' : 'result');
+      const result = await importSeeds(kiosk.inventory, { file: v.file.trim(), dryRun, psk, password: v.password || undefined, actor });
+      dispatch({ type: 'reported', report: result, dryRun });
       if (!dryRun) {
         setVersion((n) => n + 1);
         kiosk.changed();
       }
     } catch (e) {
       if (!(e instanceof Refusal)) throw e;
-      setError(e.message);
-      setStage('form');
+      dispatch({ type: 'error', error: e.message });
     }
   };
 
   useKeys((key) => {
-    const stage = getStage();
+    const { stage, values, report } = get();
     if (stage === 'working') return;
     if (stage === 'list') {
       if (isKey(key, 'escape')) return onExit();
-      if (isChar(key, 'n')) {
-        setError(null);
-        return setStage('form');
-      }
+      if (cursor.key(key)) return;
+      if (isChar(key, 'n')) dispatch({ type: 'stage', stage: 'form' });
       return;
     }
     if (stage === 'form') {
-      if (isKey(key, 'escape')) return setStage('list');
-      if (isKey(key, 'tab') || isKey(key, 'down')) return setField(FIELDS[(FIELDS.indexOf(getField()) + 1) % FIELDS.length]!);
-      if (isKey(key, 'shift-tab') || isKey(key, 'up')) return setField(FIELDS[(FIELDS.indexOf(getField()) + 2) % FIELDS.length]!);
-      if (isKey(key, 'enter')) return getValues().file.trim() ? void run(true) : setError('type the path of the seed file');
-      const f = getField();
-      return setValues((v) => ({ ...v, [f]: edit(v[f], key, { maxLength: 4096 }) }));
+      if (isKey(key, 'escape')) return dispatch({ type: 'stage', stage: 'list' });
+      if (isKey(key, 'tab') || isKey(key, 'down')) return dispatch({ type: 'focus', by: 1 });
+      if (isKey(key, 'shift-tab') || isKey(key, 'up')) return dispatch({ type: 'focus', by: -1 });
+      if (isKey(key, 'enter')) return values.file.trim() ? void run(true) : dispatch({ type: 'error', error: 'type the path of the seed file' });
+      return dispatch({ type: 'typed', value: edit(values[get().field], key, { maxLength: FIELD_LIMITS.path }) });
     }
     if (stage === 'preview') {
-      if (isKey(key, 'escape') || isChar(key, 'n')) return setStage('form');
+      if (isKey(key, 'escape') || isChar(key, 'n')) return dispatch({ type: 'stage', stage: 'form' });
       if ((isChar(key, 'y') || isKey(key, 'enter')) && report && !report.refusal) return void run(false);
       return;
     }
-    if (stage === 'result' && (isKey(key, 'enter') || isKey(key, 'escape'))) {
-      setValues({ file: '', psk: '', password: '' });
-      setReport(null);
-      return setStage('list');
-    }
+    if (stage === 'result' && (isKey(key, 'enter') || isKey(key, 'escape'))) dispatch({ type: 'done' });
   });
 
   return (
@@ -96,12 +119,15 @@ export function Imports({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; a
       {stage === 'list' && (
         <Box flexDirection="column">
           {history.length === 0 && <Text>No seed file imported yet. Press n to import one.</Text>}
-          {history.slice(0, Math.max(3, rows)).map((i) => (
-            <Text key={i.id} wrap="truncate">
-              #{String(i.id).padEnd(4)} {i.importedAt.slice(0, 16).replace('T', ' ')} {i.fileName.padEnd(28)} {i.format.padEnd(10)} +{i.added} new, {i.alreadyPresent} already, by{' '}
-              {i.importedBy}
-            </Text>
-          ))}
+          {history.slice(cursor.top, cursor.end).map((i, n) => {
+            const picked = cursor.top + n === cursor.index;
+            return (
+              <Text key={i.id} wrap="truncate" inverse={picked}>
+                {picked ? '▸ ' : '  '}#{String(i.id).padEnd(4)} {i.importedAt.slice(0, 16).replace('T', ' ')} {i.fileName.padEnd(28)} {i.format.padEnd(10)} +{i.added} new,{' '}
+                {i.alreadyPresent} already, by {i.importedBy}
+              </Text>
+            );
+          })}
         </Box>
       )}
       {(stage === 'form' || stage === 'working') && (

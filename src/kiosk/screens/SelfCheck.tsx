@@ -3,27 +3,52 @@
  * works. Shows no UPN beyond a masked form; the service rate-limits and never changes an assignment.
  */
 import { Box, Text } from 'ink';
-import { useEffect, useState } from 'react';
-import { useSyncState } from '../input/useSyncState.js';
+import { useEffect } from 'react';
 import { selfCheck, type SelfCheckResult } from '../../services/selfCheck.js';
 import { BigDigits } from '../components/BigDigits.js';
 import { Message } from '../components/Frame.js';
 import { TextField } from '../components/TextField.js';
+import { FIELD_LIMITS } from '../fieldLimits.js';
+import { useScreenReducer } from '../hooks/screenState.js';
 import { edit, isKey } from '../input/keys.js';
 import { useKeys } from '../input/KeyRouter.js';
 import type { KioskContext } from '../context.js';
 
 export const SELF_CHECK_RETURN_MS = 15_000;
 
-export function SelfCheck({ kiosk, onExit, onPracticeToken }: { kiosk: KioskContext; onExit: () => void; onPracticeToken?: (serial: string | null) => void }) {
-  const [field, setField, getField] = useSyncState<'serial' | 'code'>('serial');
-  const [serial, setSerial, getSerial] = useSyncState('');
-  const [code, setCode, getCode] = useSyncState('');
-  const [result, setResult, getResult] = useSyncState<SelfCheckResult | null>(null);
+export interface SelfCheckState {
+  field: 'serial' | 'code';
+  serial: string;
+  code: string;
+  result: SelfCheckResult | null;
+}
 
-  useEffect(() => {
-    onPracticeToken?.(field === 'code' && !result ? serial.trim() : null);
-  }, [field, serial, result, onPracticeToken]);
+export type SelfCheckEvent =
+  | { type: 'serial'; serial: string; next?: boolean }
+  | { type: 'to-code' }
+  | { type: 'code'; code: string }
+  | { type: 'checked'; result: SelfCheckResult };
+
+export function selfCheckReducer(state: SelfCheckState, event: SelfCheckEvent): SelfCheckState {
+  switch (event.type) {
+    case 'serial':
+      return { ...state, serial: event.serial, ...(event.next && { field: 'code' }) };
+    case 'to-code':
+      return { ...state, field: 'code' };
+    case 'code':
+      return { ...state, code: event.code };
+    case 'checked':
+      // The typed code leaves the screen with the answer.
+      return { ...state, code: '', result: event.result };
+  }
+}
+
+export function SelfCheck({ kiosk, onExit, onPracticeToken }: { kiosk: KioskContext; onExit: () => void; onPracticeToken?: (serial: string | null) => void }) {
+  const [state, dispatch, get] = useScreenReducer(selfCheckReducer, { field: 'serial', serial: '', code: '', result: null });
+  const { field, serial, code, result } = state;
+
+  const practiceSerial = field === 'code' && !result ? serial.trim() : null;
+  useEffect(() => onPracticeToken?.(practiceSerial), [practiceSerial, onPracticeToken]);
   useEffect(() => () => onPracticeToken?.(null), [onPracticeToken]);
 
   // Someone walks away: the screen clears itself.
@@ -34,32 +59,25 @@ export function SelfCheck({ kiosk, onExit, onPracticeToken }: { kiosk: KioskCont
   }, [result, onExit]);
 
   const check = (typed: string) => {
-    setResult(selfCheck(kiosk.inventory, { serial: getSerial(), code: typed, now: kiosk.now() }));
-    setCode('');
+    dispatch({ type: 'checked', result: selfCheck(kiosk.inventory, { serial: get().serial, code: typed, now: kiosk.now() }) });
     kiosk.changed();
   };
 
   useKeys((key) => {
-    const field = getField();
-    const serial = getSerial();
-    const code = getCode();
-    const result = getResult();
+    const { field, serial, code, result } = get();
     if (isKey(key, 'escape')) return onExit();
     if (result) {
       if (isKey(key, 'enter')) onExit();
       return;
     }
     if (field === 'serial') {
-      if (key.kind === 'scan') {
-        setSerial(key.text.trim());
-        return setField('code');
-      }
-      if (isKey(key, 'enter')) return serial.trim() ? setField('code') : undefined;
-      return setSerial(edit(serial, key, { maxLength: 64 }));
+      if (key.kind === 'scan') return dispatch({ type: 'serial', serial: key.text.trim(), next: true });
+      if (isKey(key, 'enter')) return serial.trim() ? dispatch({ type: 'to-code' }) : undefined;
+      return dispatch({ type: 'serial', serial: edit(serial, key, { maxLength: FIELD_LIMITS.serial }) });
     }
     if (key.kind === 'scan') return check(key.text);
     if (isKey(key, 'enter')) return check(code);
-    setCode(edit(code, key, { maxLength: 8, accept: /[0-9]/ }));
+    dispatch({ type: 'code', code: edit(code, key, { maxLength: FIELD_LIMITS.code, accept: /[0-9]/ }) });
   });
 
   return (
