@@ -2,7 +2,8 @@
  * The seed formats tokendesk reads and the batch formats it writes, by name.
  */
 import { entraCsvExporter, entraCsvImporter } from './entraCsv.js';
-import { graphJsonExporter, graphJsonImporter } from './graphJson.js';
+import { graphJsonImporter } from './graphJson.js';
+import { graphJsonExporter } from './graphJsonBatch.js';
 import { linotpCsvExporter } from './linotpCsv.js';
 import { multiotpCsvExporter } from './multiotpCsv.js';
 import { oathCsvExporter, oathCsvImporter } from './oathCsv.js';

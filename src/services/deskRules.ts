@@ -6,6 +6,7 @@
  *
  * This file imports no other service but actor.ts: deskTools and batches can call it without a cycle.
  */
+import type { BatchStatus } from '../store/schema.js';
 import { may, type Actor } from './actor.js';
 
 /** A rule's answer: go ahead, or the refusal the service would give (same code, same words). */
@@ -42,7 +43,7 @@ export interface UndoSubject {
   serial: string;
   assignedBy: string;
   undone: boolean;
-  batch: { name: string; status: 'exported' | 'uploaded' | 'void' } | null;
+  batch: { name: string; status: BatchStatus } | null;
 }
 
 /**
@@ -82,7 +83,7 @@ export function undoVerdict(handOut: UndoSubject, actor: Actor): Verdict {
 
 export interface BatchSubject {
   name: string;
-  status: 'exported' | 'uploaded' | 'void';
+  status: BatchStatus;
   uploadedAt: string | null;
   voidReason: string | null;
 }

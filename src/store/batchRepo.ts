@@ -6,9 +6,12 @@
  * File order is verified_at, then id: the same rows always come out in the same order, so a batch
  * can be written again byte for byte.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, min, ne, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db } from './connection.js';
+import { iterateRows, type RowStream } from './rowStream.js';
+
+export type { RowStream } from './rowStream.js';
 import { assignments, batches, rosterPeople, tokens } from './schema.js';
 
 export type BatchRecord = typeof batches.$inferSelect;
@@ -76,9 +79,6 @@ const memberView = (db: Db) => db.select(memberViewFields).from(assignments).inn
 export type BatchMemberView = ReturnType<ReturnType<typeof memberView>['all']>[number];
 
 /** Rows read one at a time; `close()` ends the read early (and closes its own connection, if any). */
-export interface RowStream<T> extends Iterable<T> {
-  close(): void;
-}
 
 const fileOrder = [asc(assignments.verifiedAt), asc(assignments.id)];
 
@@ -114,7 +114,7 @@ export class BatchRepo {
    * rows (age encryption): this connection stays free for everything else meanwhile.
    */
   waitingRows(filter: WaitingFilter, options: { ownConnection?: boolean } = {}): RowStream<StoredBatchRow> {
-    return this.#iterate(storedRows(this.db).where(waitingWhere(filter)).orderBy(...fileOrder), storedRowFields, options);
+    return iterateRows(this.db, this.#iterated, storedRows(this.db).where(waitingWhere(filter)).orderBy(...fileOrder), storedRowFields, options);
   }
 
   countWaiting(filter: WaitingFilter = {}): number {
@@ -131,7 +131,7 @@ export class BatchRepo {
 
   /** A batch's rows in file order, sealed secrets included, one at a time (see waitingRows). */
   rowsOf(batchId: number, options: { ownConnection?: boolean } = {}): RowStream<StoredBatchRow> {
-    return this.#iterate(storedRows(this.db).where(eq(assignments.batchId, batchId)).orderBy(...fileOrder), storedRowFields, options);
+    return iterateRows(this.db, this.#iterated, storedRows(this.db).where(eq(assignments.batchId, batchId)).orderBy(...fileOrder), storedRowFields, options);
   }
 
   /** A batch's rows for people: never a secret. */
@@ -294,65 +294,6 @@ export class BatchRepo {
 
   #tokenIdsOf(batchId: number) {
     return this.db.select({ id: assignments.tokenId }).from(assignments).where(eq(assignments.batchId, batchId));
-  }
-
-  /**
-   * Drizzle's better-sqlite3 driver has no iterate(): Drizzle builds the query, better-sqlite3 walks
-   * it a row at a time, and each column decodes its value as Drizzle would.
-   */
-  #iterate<Q extends { all(): unknown[]; toSQL(): { sql: string; params: unknown[] } }>(
-    query: Q,
-    fields: Record<string, Column>,
-    options: { ownConnection?: boolean },
-  ): RowStream<ReturnType<Q['all']>[number]> {
-    const { sql: text, params } = query.toSQL();
-    const keys = Object.keys(fields);
-    const columns = keys.map((key) => fields[key]!);
-    const client = this.db.$client;
-    const cache = this.#iterated;
-    let reader: Database.Database | null = null;
-    let rows: IterableIterator<unknown[]> | null = null;
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      rows?.return?.();
-      reader?.close();
-    };
-    // Nothing is read (and no connection opened) until the first row is asked for.
-    function* decoded(): Generator<ReturnType<Q['all']>[number]> {
-      try {
-        if (closed) return;
-        let statement: Database.Statement;
-        if (options.ownConnection) {
-          reader = new Database(client.name, { readonly: true, fileMustExist: true });
-          reader.pragma('busy_timeout = 5000');
-          statement = reader.prepare(text).raw(true);
-        } else {
-          statement = cache.get(text) ?? client.prepare(text).raw(true);
-          cache.set(text, statement);
-        }
-        rows = statement.iterate(...params) as IterableIterator<unknown[]>;
-        for (const values of rows) {
-          const row: Record<string, unknown> = {};
-          for (let i = 0; i < keys.length; i++) {
-            const value = values[i];
-            row[keys[i]!] = value === null ? null : columns[i]!.mapFromDriverValue(value);
-          }
-          yield row as ReturnType<Q['all']>[number]; // the query's own row type: the same columns, decoded the same way
-        }
-      } finally {
-        close();
-      }
-    }
-    const iterator = decoded();
-    return {
-      [Symbol.iterator]: () => iterator,
-      close: () => {
-        iterator.return(undefined);
-        close();
-      },
-    };
   }
 }
 

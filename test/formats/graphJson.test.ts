@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeBase32 } from '../../src/core/secretCodec.js';
-import { MAX_GRAPH_JSON_BYTES, graphJsonExporter, parseGraphJson } from '../../src/formats/graphJson.js';
+import { MAX_GRAPH_JSON_BYTES, parseGraphJson } from '../../src/formats/graphJson.js';
+import { graphJsonExporter } from '../../src/formats/graphJsonBatch.js';
 import type { BatchRow } from '../../src/formats/types.js';
 import {
   GOLDEN_ROWS,
@@ -85,6 +86,19 @@ describe('Graph JSON import', () => {
   it('warns about a SHA-256-sized secret declared hmacsha1', async () => {
     const result = await parseJson([token({ secretKey: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA' })]);
     expect(result.warnings[0]?.message).toMatch(/32 bytes.*SHA-256/);
+  });
+
+  it('rejects, never throws on, a value of any JSON shape in any property (e.g. {"toString": null})', async () => {
+    const good = { serialNumber: 'A1', secretKey: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', manufacturer: 'T', model: 'M', timeIntervalInSeconds: 30, hashFunction: 'hmacsha1' };
+    for (const key of Object.keys(good)) {
+      // null stands for "not given" where the property is optional (manufacturer, model, hashFunction).
+      const optional = ['manufacturer', 'model', 'hashFunction'].includes(key);
+      for (const value of [{ toString: null }, { valueOf: null, toString: null }, [1], true, ...(optional ? [] : [null])]) {
+        const result = await parseGraphJson([Buffer.from(JSON.stringify([{ ...good, [key]: value }]))]);
+        expect(result.records, `${key}: ${JSON.stringify(value)}`).toHaveLength(0);
+        expect(result.rejects).toHaveLength(1);
+      }
+    }
   });
 
   it('refuses files that are not a Graph token list', async () => {

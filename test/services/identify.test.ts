@@ -27,7 +27,7 @@ describe('identify', () => {
 
   it('finds a person by badge or employee id, scanned or typed', async () => {
     const { inventory } = await desk();
-    const jane = { kind: 'person', person: { upn: 'jane.doe@example.com', displayName: 'Jane Doe', employeeId: 'E1006', badge: '04A7C2' } };
+    const jane = { kind: 'person', person: { upn: 'jane.doe@example.com', displayName: 'Jane Doe', employeeId: 'E1006', badge: '04A7C2', login: null } };
     expect(identify(inventory, '04A7C2', 'scan')).toEqual(jane);
     expect(identify(inventory, 'E1006', 'typed')).toEqual(jane);
   });
