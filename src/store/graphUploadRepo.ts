@@ -65,6 +65,7 @@ const live = alias(assignments, 'live');
 const ledgerFields = {
   serial: graphUploads.serial,
   stage: graphUploads.stage,
+  calls: graphUploads.calls,
   userId: graphUploads.userId,
   deviceId: graphUploads.deviceId,
   assignmentId: graphUploads.assignmentId,

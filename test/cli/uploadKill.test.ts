@@ -23,7 +23,7 @@ import { addPeople, exportGraphBatch, uploadDesk } from '../services/upload/desk
 const FULL = process.env['TOKENDESK_GRAPH_SOAK'] === '1';
 const TOKENS = FULL ? 1000 : 100;
 const KILLS = FULL ? 20 : 5;
-const SEED = Number(process.env['TOKENDESK_GRAPH_SOAK_SEED'] ?? Date.now() % 1_000_000);
+const SEED = Number(process.env['TOKENDESK_GRAPH_SOAK_SEED'] ?? 20261214);
 const TENANT = 'contoso.onmicrosoft.com';
 
 interface ChildRun {

@@ -64,7 +64,7 @@ export interface ReconcileReport {
 
 export async function reconcileTenant(inventory: Inventory, request: ReconcileRequest): Promise<ReconcileReport> {
   if (request.fix && request.from !== undefined) throw new UsageError('--fix changes the tenant, so it needs --tenant and a sign-in, not --from');
-  if (request.fix) authorise(request.actor ?? { name: 'unknown', role: 'staff' }, 'mark-uploaded');
+  const fixer = request.fix ? fixingActor(request.actor) : undefined;
   const tenant = pickTenant(inventory, request);
   const desk = deskSide(inventory, tenant);
   const notes: string[] = [];
@@ -89,15 +89,21 @@ export async function reconcileTenant(inventory: Inventory, request: ReconcileRe
     ...result,
     notes,
   };
-  if (request.fix && api) {
+  if (fixer && api) {
     const lock = takeRunLock(inventory.paths.dir, 'run reconcile --fix');
     try {
-      report.fixes = await runFixes(inventory, api, tenant, result.plan, request.actor!, request.now ?? Date.now);
+      report.fixes = await runFixes(inventory, api, tenant, result.plan, fixer, request.now ?? Date.now);
     } finally {
       lock.release();
     }
   }
   return report;
+}
+
+function fixingActor(actor: Actor | undefined): Actor {
+  if (!actor) throw new Refusal('not-allowed', 'reconcile --fix changes the tenant and the desk: it needs an admin');
+  authorise(actor, 'mark-uploaded');
+  return actor;
 }
 
 function pickTenant(inventory: Inventory, request: ReconcileRequest): string {
@@ -119,6 +125,8 @@ function deskSide(inventory: Inventory, tenant: string): DeskSide {
   const entries: DeskEntry[] = [];
   const accounts = new Map<string, TenantAccount>();
   for (const row of inventory.store.graphUploads.ofTenant(tenant)) {
+    // Refused before anything was sent (limit of five, unsupported token): the tenant never saw it.
+    if (row.calls === 0 && (row.stage === 'pending' || row.stage === 'failed')) continue;
     const base = { serial: row.serial, seedHeld: row.seedHeld, ...(row.deviceId ? { deviceId: row.deviceId } : {}) };
     if (row.userId && row.sentUpn) accounts.set(row.userId, { id: row.userId, upn: row.sentUpn });
     if (row.removalAction !== null) {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBase32 } from '../../../src/core/secretCodec.js';
 import { listAudit } from '../../../src/services/auditTrail.js';
+import { reconcileTenant } from '../../../src/services/upload/reconcileTenant.js';
 import { uploadToTenant, type UploadRequest } from '../../../src/services/upload/upload.js';
 import { RUN_LOCK_FILE } from '../../../src/services/upload/runLock.js';
 import { FakeGraph } from '../../graph/fakeGraph.js';
@@ -76,6 +77,9 @@ describe('tokendesk upload on the desk\'s records', () => {
     expect(first.tokens.filter((t) => t.outcome === 'failed').map((t) => t.code)).toEqual(['graph-method-limit', 'graph-method-limit']);
     expect(batchStatus(d.inventory, batch)).toBe('partly-uploaded');
     expect(first.batches).toEqual([{ batch, status: 'partly-uploaded', activated: 2, total: 4 }]);
+
+    // Refused before anything was sent: the tenant never saw those two, and reconcile does not expect them there.
+    expect((await reconcileTenant(d.inventory, { tenant: TENANT, tokens: bearer(g), graphUrl: g.url, client: NO_WAITS })).mismatches).toEqual([]);
 
     full.otherMethods.splice(1, 5);
     const second = await uploadToTenant(d.inventory, request(g, { batch }));
