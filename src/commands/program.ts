@@ -16,8 +16,10 @@ import { registerKey } from './key.js';
 import { registerKiosk } from './kiosk.js';
 import { registerRoster } from './roster.js';
 import { registerScannerCommands } from './scanner.js';
+import { registerReconcile } from './reconcile.js';
 import { registerStaff } from './staff.js';
 import { registerTokens } from './tokens.js';
+import { registerUpload } from './upload.js';
 
 /** Options that belong to every command and may come before its name. */
 const GLOBAL_OPTIONS = ['home', 'passphraseFile', 'json'] as const;
@@ -51,6 +53,8 @@ export function buildProgram(version: string): Command {
   registerAssign(program);
   registerExport(program);
   registerBatch(program);
+  registerUpload(program);
+  registerReconcile(program);
   registerAudit(program);
   registerStaff(program);
   registerRoster(program);

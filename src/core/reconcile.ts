@@ -191,18 +191,17 @@ export function reconcile(tenant: TenantView, desk: readonly DeskEntry[]): Recon
       );
       continue;
     }
+    const kept = keptCopy(copies, entry);
+    if (kept.holderId !== null && !accountById.has(kept.holderId)) continue; // reported above, once per serial
     if (entry.upn && !deskAccount) {
       found(
-        { kind: 'holder-gone', serial, deskUpn: entry.upn, tenantId: keptCopy(copies, entry).id,
+        { kind: 'holder-gone', serial, deskUpn: entry.upn, tenantId: kept.id,
           detail: `the desk handed token ${serial} to ${entry.upn}, an account that no longer exists` },
-        { action: 'review', serial, safe: false, tenantId: keptCopy(copies, entry).id,
+        { action: 'review', serial, safe: false, tenantId: kept.id,
           why: 'collect the token and record it returned at the desk; if the person was renamed, correct the UPN at the desk' },
       );
       continue;
     }
-
-    const kept = keptCopy(copies, entry);
-    if (kept.holderId !== null && !accountById.has(kept.holderId)) continue; // reported above
 
     if (entry.state === 'staged') {
       if (kept.holderId === null || (deskAccount && kept.holderId === deskAccount.id && kept.status !== 'activated')) {

@@ -11,6 +11,7 @@ import type { Db } from './connection.js';
 import { AssignmentRepo } from './assignmentRepo.js';
 import { AuditRepo } from './auditRepo.js';
 import { BatchRepo } from './batchRepo.js';
+import { GraphUploadRepo } from './graphUploadRepo.js';
 import { ImportRepo } from './importRepo.js';
 import { MetaRepo } from './metaRepo.js';
 import { RosterRepo } from './rosterRepo.js';
@@ -40,6 +41,7 @@ export class Store {
   #meta?: MetaRepo;
   #selfChecks?: SelfCheckRepo;
   #seeds?: SeedRepo;
+  #graphUploads?: GraphUploadRepo;
 
   constructor(
     readonly db: Db,
@@ -77,6 +79,11 @@ export class Store {
   /** Sealed seeds as stored, for re-sealing them all (key rotation). */
   get seeds(): SeedRepo {
     return (this.#seeds ??= new SeedRepo(this.db));
+  }
+
+  /** Upload to Entra through Graph: the ledger, what an upload takes, removals (graphUploadRepo.ts). */
+  get graphUploads(): GraphUploadRepo {
+    return (this.#graphUploads ??= new GraphUploadRepo(this.db));
   }
 
   /**

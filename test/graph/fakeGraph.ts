@@ -91,6 +91,9 @@ export class FakeGraph {
   readonly validTokens = new Set<string>();
   readonly expiredTokens = new Set<string>();
   readonly denied = new Set<DenyArea>();
+  /** Called as a Graph request arrives (before it is looked at) and after its answer went out: a test kills the client there. */
+  onRequest: ((request: RecordedRequest, index: number) => void) | undefined;
+  onAnswer: ((request: RecordedRequest, index: number) => void) | undefined;
   now: () => number;
   readonly #pageSize: number;
   readonly #listShape: 'wrapped' | 'flat';
@@ -182,6 +185,8 @@ export class FakeGraph {
       return send(res, answer);
     }
     this.requests.push(record);
+    const index = this.requests.length;
+    this.onRequest?.(record, index);
     const fault = url.pathname.startsWith('/beta/') ? this.faults.decide(method, url.pathname.slice('/beta'.length)) : null;
     if (fault?.kind === 'cut-before') {
       req.socket.destroy();
@@ -199,6 +204,7 @@ export class FakeGraph {
     }
     record.status = answer.status;
     send(res, answer);
+    this.onAnswer?.(record, index);
   }
 
   #faultAnswer(fault: FaultDecision | null): Answer | null {

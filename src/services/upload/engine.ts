@@ -14,6 +14,7 @@
  * else is reported, never moved. Tokens of one person go one after another (the limit of five is
  * checked and used in order); different people go in parallel, bounded.
  */
+import { Refusal } from '../../core/errors.js';
 import { encodeBase32 } from '../../core/secretCodec.js';
 import { codeAtStep, timeStep } from '../../core/totp.js';
 import { GraphRefusal } from '../../graph/errors.js';
@@ -166,6 +167,8 @@ export class UploadEngine {
     } catch (error) {
       const latest = this.#latest.get(handOut.serial) ?? progress;
       if (error instanceof TokenFailure) return this.#fail(handOut, latest, error.code, error.message);
+      // The desk's own refusal about this token (its seed purged or damaged): the others go on.
+      if (error instanceof Refusal && !(error instanceof GraphRefusal)) return this.#fail(handOut, latest, error.code, error.message);
       if (!(error instanceof GraphRefusal)) throw error;
       if (STOPPING.has(error.kind)) {
         this.#stoppedBy ??= error;

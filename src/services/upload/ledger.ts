@@ -10,11 +10,14 @@ import type { HashAlgorithm } from '../../core/algorithms.js';
  * Where a token stands in the tenant, as far as the desk knows:
  * pending (nothing sent) -> creating (create sent, answer not yet stored) -> created ->
  * activating (activation sent) -> activated; `staged` ends an --unassigned upload (created,
- * nobody assigned); `failed` holds a reason a person must act on. A run that starts on a token
- * in any stage other than pending looks at the tenant first, so a lost answer never leads to a
- * second device.
+ * nobody assigned); `failed` holds a reason a person must act on; `removed`: the desk's removal
+ * was carried out (or the row belongs to an earlier hand-out of the token). A run that starts on
+ * a token in any stage other than pending looks at the tenant first, so a lost answer never
+ * leads to a second device.
  */
-export type UploadStage = 'pending' | 'creating' | 'created' | 'activating' | 'activated' | 'staged' | 'failed';
+export type UploadStage = 'pending' | 'creating' | 'created' | 'activating' | 'activated' | 'staged' | 'failed' | 'removed';
+
+export const UPLOAD_STAGES: readonly UploadStage[] = ['pending', 'creating', 'created', 'activating', 'activated', 'staged', 'failed', 'removed'];
 
 export interface UploadProgress {
   serial: string;
@@ -51,7 +54,8 @@ export interface HandOutToUpload {
   offsetSteps: number;
   /**
    * The seed, asked for only when a call needs it (create, activate). The engine wipes the bytes
-   * it is given when done, so return a copy.
+   * it is given when done, so return a copy. A Refusal thrown here (seed purged, damaged) fails
+   * this token only.
    */
   seed(): Uint8Array | Promise<Uint8Array>;
 }
