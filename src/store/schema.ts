@@ -117,8 +117,8 @@ export const assignments = sqliteTable('assignments', {
   /** A replacement hand-out names the hand-out it replaced. */
   replacesAssignmentId: integer('replaces_assignment_id'),
 }, (t) => [
-  // A token has at most one live assignment; undone ones stay for the record.
-  uniqueIndex('assignments_live_token').on(t.tokenId).where(sql`undone_at IS NULL`),
+  // A token has at most one live assignment; undone and ended ones stay for the record.
+  uniqueIndex('assignments_live_token').on(t.tokenId).where(sql`undone_at IS NULL AND ended_at IS NULL`),
   index('assignments_upn').on(t.upn),
   index('assignments_batch').on(t.batchId),
   index('assignments_token').on(t.tokenId),
@@ -148,6 +148,24 @@ export const removals = sqliteTable('removals', {
   index('removals_token').on(t.tokenId),
   uniqueIndex('removals_assignment_unique').on(t.assignmentId),
 ]);
+
+/**
+ * Every file a batch wrote, in the home or elsewhere (`--out DIR`): purge and void shred the ones
+ * they can and name the ones they cannot, so no copy of a seed is forgotten.
+ */
+export const batchFiles = sqliteTable('batch_files', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  batchId: integer('batch_id').notNull().references(() => batches.id),
+  /** Absolute path as written. */
+  path: text('path').notNull(),
+  /** body | manifest | assignments | checklist | encrypted */
+  role: text('role').notNull(),
+  /** True when the file holds seeds in plain text. */
+  holdsSeeds: integer('holds_seeds', { mode: 'boolean' }).notNull(),
+  writtenAt: text('written_at').notNull(),
+  /** Set when tokendesk overwrote and deleted it (or found it already gone). */
+  removedAt: text('removed_at'),
+}, (t) => [index('batch_files_batch').on(t.batchId), uniqueIndex('batch_files_path').on(t.batchId, t.path)]);
 
 /**
  * Recent code checks with the offset they matched at: evidence for drift quarantine and for the
