@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describeOffset } from '../core/drift.js';
 import { handOut } from '../services/handOut.js';
+import { nextStepsAfterHandOut } from '../services/upload/nextSteps.js';
 import { asStaff, out, printJson, withHome, withJson, withSignIn } from './shared.js';
 
 export function registerAssign(program: Command): void {
@@ -19,8 +20,9 @@ export function registerAssign(program: Command): void {
           code: options.code,
           actor,
         });
+        const nextSteps = result.ok ? nextStepsAfterHandOut(inventory, result.serial, result.displayName) : null;
         if (options.json) {
-          printJson(result);
+          printJson(result.ok ? { ...result, nextSteps } : result);
           return result.ok ? 0 : 1;
         }
         if (!result.ok) {
@@ -29,6 +31,10 @@ export function registerAssign(program: Command): void {
         }
         out(`Token ${result.serial} handed out to ${result.upn} as "${result.displayName}" (clock ${describeOffset(result.offsetSteps, result.period)}).`);
         out('It is waiting for export: `tokendesk export`.');
+        if (nextSteps) {
+          out(`For the employee: ${nextSteps.headline}.`);
+          for (const step of nextSteps.steps) out(`  - ${step}`);
+        }
         return 0;
       });
     });

@@ -177,6 +177,13 @@ export class GraphUploadRepo {
   /* ------------------------------------------------------------- what an upload takes */
 
   /** One token with its live hand-out, if any (reconcile's fixes). */
+  /** The stages this serial reached in any tenant, and whether this desk has used Graph at all. */
+  stagesOf(serial: string): { stages: string[]; deskUsesGraph: boolean } {
+    const stages = this.db.select({ stage: graphUploads.stage }).from(graphUploads).where(eq(graphUploads.serial, serial)).all().map((r) => r.stage);
+    const deskUsesGraph = stages.length > 0 || this.db.select({ id: graphUploads.id }).from(graphUploads).limit(1).get() !== undefined;
+    return { stages, deskUsesGraph };
+  }
+
   candidateOf(serial: string): StagingCandidate | undefined {
     return this.db
       .select(candidateFields)

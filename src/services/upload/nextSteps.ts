@@ -1,6 +1,6 @@
 /**
  * What the employee does next with their token, in Microsoft's own words, for the kiosk's Done
- * screen and `assign`'s output. Pure: the route is the desk's setting (the desk activates tokens
+ * screen and `assign`'s output: the route is what the desk did with the token (it activates tokens
  * through `upload`, or employees enrol them themselves after `upload --unassigned`).
  *
  * The words are those of Microsoft's My Sign-Ins pages and sign-in screens (Security info,
@@ -8,6 +8,8 @@
  * "Authenticator app or hardware token - code"); Microsoft renames them now and then, so they
  * live here and nowhere else.
  */
+
+import type { Inventory } from '../../store/db.js';
 
 export type EnrolmentRoute =
   /** The desk uploads and activates the token (tokendesk upload, or an admin with the CSV). */
@@ -51,4 +53,17 @@ export function employeeNextSteps(input: NextStepsInput): NextSteps {
     headline: 'Your token will be ready for Microsoft sign-in once the desk has uploaded it',
     steps: [...signIn, `It shows as "${input.tokenName}" (hardware token ${input.serial}) at ${MY_SECURITY_INFO_URL}.`],
   };
+}
+
+/**
+ * The next steps for a token just handed out, when the desk knows its route: staged in the tenant by
+ * `upload --unassigned` (the employee enrols it) or a desk that uploads through Graph (the desk
+ * activates it). A desk that never used Graph may be sending its batches to privacyIDEA or LinOTP,
+ * whose sign-in words differ: then there is nothing to say (null).
+ */
+export function nextStepsAfterHandOut(inventory: Inventory, serial: string, tokenName: string): NextSteps | null {
+  const { stages, deskUsesGraph } = inventory.store.graphUploads.stagesOf(serial);
+  if (stages.includes('staged')) return employeeNextSteps({ route: 'self-service', serial, tokenName });
+  if (deskUsesGraph) return employeeNextSteps({ route: 'desk-activates', serial, tokenName });
+  return null;
 }
