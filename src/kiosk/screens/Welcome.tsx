@@ -2,10 +2,11 @@
 import { Box, Text } from 'ink';
 import { isChar } from '../input/keys.js';
 import { useKeys } from '../input/KeyRouter.js';
+import { commandName } from '../commandName.js';
 
 export type WelcomeReason = 'no-home' | 'no-staff' | 'no-tokens';
 
-export function Welcome({ reason, homeDir, onPractice, onContinue, onQuit }: { reason: WelcomeReason; homeDir: string; onPractice: () => void; onContinue?: () => void; onQuit: () => void }) {
+export function Welcome({ reason, homeDir, onPractice, onContinue, onQuit, command = commandName() }: { reason: WelcomeReason; homeDir: string; onPractice: () => void; onContinue?: () => void; onQuit: () => void; command?: string }) {
   useKeys((key) => {
     if (isChar(key, 'p')) onPractice();
     else if (isChar(key, 'q')) onQuit();
@@ -20,9 +21,10 @@ export function Welcome({ reason, homeDir, onPractice, onContinue, onQuit }: { r
       {reason === 'no-staff' && <Text>This desk has no staff accounts yet. Quit and create the first admin:</Text>}
       {reason === 'no-tokens' && <Text>The inventory is empty. Quit and import the seed file the vendor sent with the box:</Text>}
       <Text> </Text>
-      {reason === 'no-home' && <Text>  tokendesk init {home}</Text>}
-      {reason !== 'no-tokens' && <Text>  tokendesk staff add YOURNAME --role admin {home}</Text>}
-      <Text>  tokendesk import SEEDFILE.csv --dry-run {home}   (then again without --dry-run)</Text>
+      {reason === 'no-home' && <Text>  {command} init {home}</Text>}
+      {reason !== 'no-tokens' && <Text>  {command} staff add YOURNAME --role admin {home}</Text>}
+      <Text>  {command} import SEEDFILE.csv --dry-run {home}   (then again without --dry-run)</Text>
+      {command !== 'tokendesk' && <Text>  (or run `npm link` once here to type just `tokendesk`)</Text>}
       <Text> </Text>
       <Text>  [p] try practice mode: 20 practice tokens, nothing touches a real inventory</Text>
       {onContinue && <Text>  [c] continue to sign-in anyway</Text>}

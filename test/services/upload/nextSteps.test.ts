@@ -28,7 +28,8 @@ describe("the employee's next step, in Microsoft's words", () => {
 describe('next steps after a hand-out follow what the desk did with the token', () => {
   it('nothing for a desk that never used Graph; self-service once staged; the desk activates otherwise', async () => {
     const { inventory, tokens } = await uploadDesk({ count: 3, handedOut: 2 });
-    const [first, second] = tokens;
+    const first = tokens[0]!;
+    const second = tokens[1]!;
     expect(nextStepsAfterHandOut(inventory, first.serial, 'Token 0')).toBeNull();
 
     const at = new Date(NOW).toISOString();
