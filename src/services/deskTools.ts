@@ -113,7 +113,7 @@ export function undoHandOut(inventory: Inventory, request: { assignmentId: numbe
       throw new Refusal('not-pending', `token ${row.serial} is ${row.tokenStatus}, not a pending hand-out; nothing was changed`);
     }
 
-    store.tokens.returnToStock(row.tokenId);
+    store.tokens.returnToStock(row.tokenId, at);
     store.assignments.markUndone(row.assignmentId, { at, by: request.actor.name, reason });
     store.audit.append({
       actor: request.actor.name,

@@ -173,7 +173,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
         if (store.assignments.liveCountOf(upn) >= MAX_TOKENS_PER_USER) {
           throw new Refusal('upn-full', `${upn} reached Entra's limit of ${MAX_TOKENS_PER_USER} tokens meanwhile`);
         }
-        store.tokens.markHandedOut(token.id, { step: outcome.step, driftSteps: outcome.offsetSteps });
+        store.tokens.markHandedOut(token.id, { step: outcome.step, driftSteps: outcome.offsetSteps, at });
         const id = store.assignments.record({
           tokenId: token.id,
           upn,
