@@ -6,10 +6,12 @@
  */
 import { Refusal } from '../core/errors.js';
 import { MAX_TOKENS_PER_USER, normaliseSerial, normaliseUpn, serialProblem, upnProblem } from '../core/identity.js';
-import { driftAdvice } from '../core/drift.js';
+import { describeOffset, driftAdvice } from '../core/drift.js';
 import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { authorise, type Actor } from './actor.js';
+import { driftVerdictNote, judgeDrift, recordCodeCheck, type DriftVerdict } from './lifecycle/evidence.js';
+import { checkReplacement } from './lifecycle/replace.js';
 import { findToken, liveTokenCountOf, openSeed, type TokenStatus, type TokenView } from './tokens.js';
 
 export const MAX_DISPLAY_NAME_LENGTH = 64;
@@ -25,6 +27,8 @@ export interface HandOutRequest {
   now?: number;
   /** Test hook: called at each step; a test makes a rival change there (another desk, same home). */
   faults?: HandOutFaults;
+  /** A replacement: the hand-out it replaces (ended as 'replaced' by replaceToken, same person). */
+  replacesAssignmentId?: number;
 }
 
 /** The points a test can stop a hand-out at: 'verified' is after the code was checked, before anything is written. */
@@ -55,6 +59,10 @@ export type HandOutResult =
       attemptsLeft?: number;
       offsetSteps?: number;
       lockedUntilMs?: number;
+      /** Out of window: the token was quarantined on this evidence. */
+      quarantined?: boolean;
+      /** Out of window: the kiosk clock itself looks off (say so at the Verify step). */
+      clockWarning?: string;
     };
 
 /** Step 1 of the hand-out: is this UPN well-formed and under Entra's limit? */
@@ -81,13 +89,27 @@ export function checkTokenForHandOut(inventory: Inventory, rawSerial: string, no
   if (!token) {
     throw new Refusal('unknown-serial', `token ${serial} is not in this inventory: check the serial, or import its box's seed file first`);
   }
-  const unavailable = notInStock(serial, token.status);
+  const unavailable = token.status === 'quarantined' ? quarantinedRefusal(token) : notInStock(serial, token.status);
   if (unavailable) throw unavailable;
   if (token.seedPurged) throw new Refusal('seed-purged', `token ${serial} has no seed stored any more; take another token`);
   if (token.lockedUntilMs !== null && token.lockedUntilMs > now) {
     throw lockedRefusal(serial, token.lockedUntilMs, now);
   }
   return token;
+}
+
+/** A quarantined token, with why: the measured drift or the lockout. */
+function quarantinedRefusal(token: TokenView): Refusal {
+  const why =
+    token.quarantineReason === 'drift' && token.quarantineOffsetSteps !== null
+      ? `its clock was ${describeOffset(token.quarantineOffsetSteps, token.period)}`
+      : token.quarantineReason === 'locked-out'
+        ? 'it locked out after too many wrong codes'
+        : 'an admin set it aside';
+  return new Refusal('quarantined', `token ${token.serial} is quarantined (${why}) until an admin looks at it; put it aside and take another token`, {
+    reason: token.quarantineReason,
+    offsetSteps: token.quarantineOffsetSteps,
+  });
 }
 
 /** Why a token in this state cannot be handed out, or null when it is in stock. */
@@ -148,6 +170,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
   const token = checkTokenForHandOut(inventory, request.serial, now);
   const displayName = checkDisplayName(request.displayName ?? defaultDisplayName(token));
   const { settings, deskId, store } = inventory;
+  if (request.replacesAssignmentId !== undefined) checkReplacement(inventory, request.replacesAssignmentId, upn);
   const at = new Date(now).toISOString();
 
   const outcome = verifyTotp({
@@ -173,8 +196,11 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
         if (store.assignments.liveCountOf(upn) >= MAX_TOKENS_PER_USER) {
           throw new Refusal('upn-full', `${upn} reached Entra's limit of ${MAX_TOKENS_PER_USER} tokens meanwhile`);
         }
+        if (request.replacesAssignmentId !== undefined) checkReplacement(inventory, request.replacesAssignmentId, upn);
         store.tokens.markHandedOut(token.id, { step: outcome.step, driftSteps: outcome.offsetSteps, at });
+        recordCodeCheck(inventory, token, 'hand-out', outcome.offsetSteps, now);
         const id = store.assignments.record({
+          replacesAssignmentId: request.replacesAssignmentId ?? null,
           tokenId: token.id,
           upn,
           displayName,
@@ -188,7 +214,13 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
           deskId,
           action: 'hand-out',
           at,
-          subject: { serial: token.serial, upn, name: displayName, offsetSteps: outcome.offsetSteps },
+          subject: {
+            serial: token.serial,
+            upn,
+            name: displayName,
+            offsetSteps: outcome.offsetSteps,
+            ...(request.replacesAssignmentId !== undefined ? { replaces: request.replacesAssignmentId } : {}),
+          },
         });
         return id;
       });
@@ -207,15 +239,18 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
         message: 'that code was already used; wait for the token to show a new code (press its button again) and type that',
       };
 
-    case 'out-of-window':
+    case 'out-of-window': {
       // The code proves the token is this one, so it is no guess; but its clock is off.
-      recordRefusedCode(inventory, request.actor, token, at, 'out-of-window', outcome.offsetSteps);
+      const verdict = recordDriftEvidence(inventory, request.actor, token, at, now, outcome.offsetSteps);
       return {
         ok: false,
         outcome: 'out-of-window',
         offsetSteps: outcome.offsetSteps,
-        message: driftAdvice(outcome.offsetSteps, token.period),
+        message: driftAdvice(outcome.offsetSteps, token.period) + driftVerdictNote(token.serial, verdict, outcome.offsetSteps, token.period),
+        ...(verdict.kind === 'drifted' ? { quarantined: true } : {}),
+        ...(verdict.kind === 'clock-suspect' ? { clockWarning: verdict.clock.message } : {}),
       };
+    }
 
     case 'wrong': {
       const { attemptsLeft, lockedUntilMs } = recordWrongCode(inventory, request.actor, token, now, at);
@@ -263,7 +298,25 @@ function recordWrongCode(inventory: Inventory, actor: Actor, token: TokenView, n
   });
 }
 
-function recordRefusedCode(inventory: Inventory, actor: Actor, token: TokenView, at: string, outcome: 'replayed' | 'out-of-window', offsetSteps: number): void {
+/**
+ * A code matched outside the window: audited, kept as evidence, and the token quarantined when the
+ * evidence says the token drifted and not the kiosk clock (lifecycle/evidence.ts). One transaction.
+ */
+function recordDriftEvidence(inventory: Inventory, actor: Actor, token: TokenView, at: string, now: number, offsetSteps: number): DriftVerdict {
+  const { store, deskId } = inventory;
+  return store.write(() => {
+    store.audit.append({ actor: actor.name, deskId, action: 'code-out-of-window', at, subject: { serial: token.serial, offsetSteps } });
+    recordCodeCheck(inventory, token, 'out-of-window', offsetSteps, now);
+    const verdict = judgeDrift(inventory, token, offsetSteps, now);
+    const status = store.tokens.verificationState(token.id)?.status;
+    if (verdict.kind === 'drifted' && (status === 'in-stock' || status === 'returned')) {
+      store.tokens.transition(token.id, 'quarantine', { at, actor: actor.name, deskId, subject: { reason: 'drift', offsetSteps }, quarantine: { reason: 'drift', offsetSteps } });
+    }
+    return verdict;
+  });
+}
+
+function recordRefusedCode(inventory: Inventory, actor: Actor, token: TokenView, at: string, outcome: 'replayed', offsetSteps: number): void {
   const { store, deskId } = inventory;
   store.write(() => {
     store.audit.append({ actor: actor.name, deskId, action: `code-${outcome}`, at, subject: { serial: token.serial, offsetSteps } });

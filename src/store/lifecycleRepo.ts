@@ -239,7 +239,7 @@ export class LifecycleRepo {
         meanOffsetSteps: avg(sql`case when ${tokens.status} <> 'in-stock' or ${tokens.quarantineReason} is not null then ${measured} end`).mapWith((v) =>
           v === null ? null : Number(v),
         ),
-        maxOffsetSteps: max(measured),
+        maxOffsetSteps: max(measured).mapWith((v) => (v === null ? null : Number(v))),
       })
       .from(tokens)
       .innerJoin(imports, eq(imports.id, tokens.importId))

@@ -1,0 +1,122 @@
+/**
+ * Drift evidence: every code check at the desk is kept for a while with the offset it matched at
+ * (code_checks). A token whose code matched outside what sign-in accepts goes to quarantine, but
+ * only when the kiosk's own clock is vouched for: TOTP makes a wrong kiosk clock look like every
+ * token drifting the same way. So first:
+ *
+ * - Clock suspicion: the latest checks of recent tokens (at least 3 tokens, from at least 2
+ *   imports) all matched at the same non-zero offset (a minute or more, within one time step of
+ *   each other) -> "the kiosk clock looks N minutes off", and no token is quarantined on it.
+ * - Vouched: another recent token matched within one step of the kiosk's clock -> the kiosk clock
+ *   is fine, so a token far off is itself drifted -> quarantined with its offset.
+ * - Neither (a fresh desk, the first far-off token): refused at the hand-out, not quarantined yet.
+ */
+import { describeOffset, humanDuration, signInToleranceSteps } from '../../core/drift.js';
+import type { Inventory } from '../../store/db.js';
+import type { CodeCheck } from '../../store/lifecycleRepo.js';
+import type { TokenView } from '../../store/tokenRepo.js';
+
+/** How far back checks count as recent, and how many tokens' latest checks are compared. */
+export const CLOCK_EVIDENCE = { windowMs: 24 * 60 * 60_000, latestTokens: 10, minTokens: 3, minImports: 2, minOffsetSeconds: 60 } as const;
+/** Code checks older than this are deleted (the drift report reads the tokens table, not these). */
+export const CODE_CHECK_KEEP_MS = 30 * 24 * 60 * 60_000;
+
+export interface ClockSuspicion {
+  /** How far the tokens' codes are ahead of the kiosk clock, in seconds (negative: behind). */
+  tokenOffsetSeconds: number;
+  /** Rounded minutes the kiosk clock looks off (always >= 1). */
+  minutes: number;
+  /** 'behind' when the tokens are ahead of it. */
+  direction: 'behind' | 'ahead';
+  tokens: number;
+  imports: number;
+  message: string;
+}
+
+interface LatestCheck {
+  tokenId: number;
+  importId: number;
+  offsetSeconds: number;
+  period: number;
+}
+
+/** Each recent token's latest check, newest token first. */
+function latestChecks(inventory: Inventory, now: number): LatestCheck[] {
+  const rows = inventory.store.lifecycle.recentCodeChecks(now - CLOCK_EVIDENCE.windowMs, 500);
+  const seen = new Map<number, LatestCheck>();
+  for (const row of rows) {
+    if (row.atMs > now || seen.has(row.tokenId)) continue;
+    seen.set(row.tokenId, { tokenId: row.tokenId, importId: row.importId, offsetSeconds: row.offsetSteps * row.period, period: row.period });
+    if (seen.size >= CLOCK_EVIDENCE.latestTokens) break;
+  }
+  return [...seen.values()];
+}
+
+/** "The kiosk clock looks N minutes off", or null when recent checks do not say so. */
+export function kioskClockSuspicion(inventory: Inventory, now = Date.now()): ClockSuspicion | null {
+  const checks = latestChecks(inventory, now);
+  if (checks.length < CLOCK_EVIDENCE.minTokens) return null;
+  const imports = new Set(checks.map((c) => c.importId)).size;
+  if (imports < CLOCK_EVIDENCE.minImports) return null;
+  const offsets = checks.map((c) => c.offsetSeconds).sort((a, b) => a - b);
+  const lowest = offsets[0]!;
+  const highest = offsets[offsets.length - 1]!;
+  const step = Math.max(...checks.map((c) => c.period));
+  if (lowest <= 0 && highest >= 0) return null; // some on time, or both ways: not the kiosk
+  if (highest - lowest > step) return null;
+  const median = offsets[Math.floor(offsets.length / 2)]!;
+  if (Math.abs(median) < CLOCK_EVIDENCE.minOffsetSeconds) return null;
+  const minutes = Math.max(1, Math.round(Math.abs(median) / 60));
+  const direction = median > 0 ? 'behind' : 'ahead';
+  return {
+    tokenOffsetSeconds: median,
+    minutes,
+    direction,
+    tokens: checks.length,
+    imports,
+    message:
+      `the kiosk clock looks ${minutes} minute${minutes === 1 ? '' : 's'} off (${direction}): the last ${checks.length} tokens, from ${imports} imports, ` +
+      `all matched ${humanDuration(Math.abs(median))} ${median > 0 ? 'ahead of' : 'behind'} it. Tokens are not quarantined on this; ` +
+      'fix the system time (`tokendesk doctor` shows the NTP state)',
+  };
+}
+
+/** Stores a code check (inside the caller's write) and forgets old ones. */
+export function recordCodeCheck(inventory: Inventory, token: Pick<TokenView, 'id' | 'importId'>, kind: CodeCheck['kind'], offsetSteps: number, now: number): void {
+  const { lifecycle } = inventory.store;
+  lifecycle.recordCodeCheck({ tokenId: token.id, importId: token.importId, atMs: now, kind, offsetSteps });
+  lifecycle.forgetCodeChecksBefore(now - CODE_CHECK_KEEP_MS);
+}
+
+export type DriftVerdict =
+  /** Within what sign-in accepts: a code typed late, not a drifted token. */
+  | { kind: 'within-sign-in' }
+  /** The kiosk clock looks off by about this token's offset: nothing is concluded about the token. */
+  | { kind: 'clock-suspect'; clock: ClockSuspicion }
+  /** No recent token vouches for the kiosk clock yet. */
+  | { kind: 'unconfirmed' }
+  | { kind: 'drifted' };
+
+/**
+ * What a code matched outside the accept window says about the token (its check already recorded):
+ * drifted (quarantine it), or nothing yet (the kiosk clock is suspect, or not vouched for).
+ */
+export function judgeDrift(inventory: Inventory, token: Pick<TokenView, 'id' | 'period'>, offsetSteps: number, now: number): DriftVerdict {
+  if (Math.abs(offsetSteps) <= signInToleranceSteps(token.period)) return { kind: 'within-sign-in' };
+  const clock = kioskClockSuspicion(inventory, now);
+  if (clock && Math.abs(offsetSteps * token.period - clock.tokenOffsetSeconds) <= token.period) return { kind: 'clock-suspect', clock };
+  const vouched = latestChecks(inventory, now).some((c) => c.tokenId !== token.id && Math.abs(c.offsetSeconds) <= c.period);
+  return vouched ? { kind: 'drifted' } : { kind: 'unconfirmed' };
+}
+
+/** Words for the hand-out screen after a drift refusal: quarantined, or why not. */
+export function driftVerdictNote(serial: string, verdict: DriftVerdict, offsetSteps: number, period: number): string {
+  switch (verdict.kind) {
+    case 'drifted':
+      return ` Token ${serial} is now quarantined (clock ${describeOffset(offsetSteps, period)}): put it aside for an admin.`;
+    case 'clock-suspect':
+      return ` Careful: ${verdict.clock.message}.`;
+    default:
+      return '';
+  }
+}
