@@ -10,7 +10,7 @@ import { describeOffset, driftAdvice } from '../core/drift.js';
 import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { authorise, type Actor } from './actor.js';
-import { driftVerdictNote, judgeDrift, recordCodeCheck, type DriftVerdict } from './lifecycle/evidence.js';
+import { applyDriftVerdict, driftVerdictNote, judgeDrift, recordCodeCheck, type DriftVerdict } from './lifecycle/evidence.js';
 import { checkReplacement } from './lifecycle/replace.js';
 import { findToken, liveTokenCountOf, openSeed, type TokenStatus, type TokenView } from './tokens.js';
 
@@ -308,10 +308,7 @@ function recordDriftEvidence(inventory: Inventory, actor: Actor, token: TokenVie
     store.audit.append({ actor: actor.name, deskId, action: 'code-out-of-window', at, subject: { serial: token.serial, offsetSteps } });
     recordCodeCheck(inventory, token, 'out-of-window', offsetSteps, now);
     const verdict = judgeDrift(inventory, token, offsetSteps, now);
-    const status = store.tokens.verificationState(token.id)?.status;
-    if (verdict.kind === 'drifted' && (status === 'in-stock' || status === 'returned')) {
-      store.tokens.transition(token.id, 'quarantine', { at, actor: actor.name, deskId, subject: { reason: 'drift', offsetSteps }, quarantine: { reason: 'drift', offsetSteps } });
-    }
+    applyDriftVerdict(inventory, token, verdict, offsetSteps, { at, actor: actor.name });
     return verdict;
   });
 }

@@ -79,6 +79,7 @@ export class LifecycleRepo {
   readonly #recordCheck;
   readonly #forgetChecks;
   readonly #recentChecks;
+  readonly #quarantineOf;
 
   constructor(private readonly db: Db) {
     const id = sql.placeholder('id');
@@ -122,6 +123,7 @@ export class LifecycleRepo {
         offsetSteps: sql.placeholder('offsetSteps'),
       })
       .prepare();
+    this.#quarantineOf = db.select({ status: tokens.status, quarantineReason: tokens.quarantineReason }).from(tokens).where(eq(tokens.id, tokenId)).prepare();
     this.#forgetChecks = db.delete(codeChecks).where(lt(codeChecks.atMs, sql.placeholder('before'))).prepare();
     // Newest first, walked by the code_checks_at index; the caller keeps each token's latest.
     this.#recentChecks = db
@@ -164,6 +166,10 @@ export class LifecycleRepo {
 
   latestRemovalOfToken(tokenId: number): { id: number; action: 'unassign' | 'delete'; batchId: number | null; doneAt: string | null } | undefined {
     return this.#latestRemovalOfToken.get({ tokenId });
+  }
+
+  quarantineOf(tokenId: number): { status: (typeof tokens.$inferSelect)['status']; quarantineReason: string | null } | undefined {
+    return this.#quarantineOf.get({ tokenId });
   }
 
   /** The hand-out that replaced this one, if any. */

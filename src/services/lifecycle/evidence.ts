@@ -52,18 +52,29 @@ function latestChecks(inventory: Inventory, now: number): LatestCheck[] {
   return [...seen.values()];
 }
 
-/** "The kiosk clock looks N minutes off", or null when recent checks do not say so. */
+/**
+ * "The kiosk clock looks N minutes off", or null when recent checks do not say so. Looks at the
+ * newest run of tokens (each token's latest check, newest first) that all matched within one step
+ * of each other at the same non-zero offset: a clock that was right this morning and jumped since
+ * shows as such a run, however many good checks came before it.
+ */
 export function kioskClockSuspicion(inventory: Inventory, now = Date.now()): ClockSuspicion | null {
-  const checks = latestChecks(inventory, now);
-  if (checks.length < CLOCK_EVIDENCE.minTokens) return null;
-  const imports = new Set(checks.map((c) => c.importId)).size;
+  return suspicionOf(latestChecks(inventory, now));
+}
+
+function suspicionOf(checks: LatestCheck[]): (ClockSuspicion & { tokenIds: number[] }) | null {
+  const first = checks[0];
+  if (!first || first.offsetSeconds === 0) return null;
+  const run: LatestCheck[] = [];
+  for (const check of checks) {
+    const step = Math.max(check.period, first.period);
+    if (Math.sign(check.offsetSeconds) !== Math.sign(first.offsetSeconds) || Math.abs(check.offsetSeconds - first.offsetSeconds) > step) break;
+    run.push(check);
+  }
+  if (run.length < CLOCK_EVIDENCE.minTokens) return null;
+  const imports = new Set(run.map((c) => c.importId)).size;
   if (imports < CLOCK_EVIDENCE.minImports) return null;
-  const offsets = checks.map((c) => c.offsetSeconds).sort((a, b) => a - b);
-  const lowest = offsets[0]!;
-  const highest = offsets[offsets.length - 1]!;
-  const step = Math.max(...checks.map((c) => c.period));
-  if (lowest <= 0 && highest >= 0) return null; // some on time, or both ways: not the kiosk
-  if (highest - lowest > step) return null;
+  const offsets = run.map((c) => c.offsetSeconds).sort((a, b) => a - b);
   const median = offsets[Math.floor(offsets.length / 2)]!;
   if (Math.abs(median) < CLOCK_EVIDENCE.minOffsetSeconds) return null;
   const minutes = Math.max(1, Math.round(Math.abs(median) / 60));
@@ -72,10 +83,11 @@ export function kioskClockSuspicion(inventory: Inventory, now = Date.now()): Clo
     tokenOffsetSeconds: median,
     minutes,
     direction,
-    tokens: checks.length,
+    tokens: run.length,
     imports,
+    tokenIds: run.map((c) => c.tokenId),
     message:
-      `the kiosk clock looks ${minutes} minute${minutes === 1 ? '' : 's'} off (${direction}): the last ${checks.length} tokens, from ${imports} imports, ` +
+      `the kiosk clock looks ${minutes} minute${minutes === 1 ? '' : 's'} off (${direction}): the last ${run.length} tokens, from ${imports} imports, ` +
       `all matched ${humanDuration(Math.abs(median))} ${median > 0 ? 'ahead of' : 'behind'} it. Tokens are not quarantined on this; ` +
       'fix the system time (`tokendesk doctor` shows the NTP state)',
   };
@@ -92,7 +104,7 @@ export type DriftVerdict =
   /** Within what sign-in accepts: a code typed late, not a drifted token. */
   | { kind: 'within-sign-in' }
   /** The kiosk clock looks off by about this token's offset: nothing is concluded about the token. */
-  | { kind: 'clock-suspect'; clock: ClockSuspicion }
+  | { kind: 'clock-suspect'; clock: ClockSuspicion; tokenIds: number[] }
   /** No recent token vouches for the kiosk clock yet. */
   | { kind: 'unconfirmed' }
   | { kind: 'drifted' };
@@ -103,10 +115,54 @@ export type DriftVerdict =
  */
 export function judgeDrift(inventory: Inventory, token: Pick<TokenView, 'id' | 'period'>, offsetSteps: number, now: number): DriftVerdict {
   if (Math.abs(offsetSteps) <= signInToleranceSteps(token.period)) return { kind: 'within-sign-in' };
-  const clock = kioskClockSuspicion(inventory, now);
-  if (clock && Math.abs(offsetSteps * token.period - clock.tokenOffsetSeconds) <= token.period) return { kind: 'clock-suspect', clock };
-  const vouched = latestChecks(inventory, now).some((c) => c.tokenId !== token.id && Math.abs(c.offsetSeconds) <= c.period);
+  const checks = latestChecks(inventory, now);
+  const suspicion = suspicionOf(checks);
+  if (suspicion && Math.abs(offsetSteps * token.period - suspicion.tokenOffsetSeconds) <= token.period) {
+    const { tokenIds, ...clock } = suspicion;
+    return { kind: 'clock-suspect', clock, tokenIds };
+  }
+  const vouched = checks.some((c) => c.tokenId !== token.id && Math.abs(c.offsetSeconds) <= c.period);
   return vouched ? { kind: 'drifted' } : { kind: 'unconfirmed' };
+}
+
+/**
+ * Applies a drift verdict inside the caller's write: quarantines a drifted token (in stock or
+ * returned), and when the kiosk clock is suspect releases the tokens of that run that an earlier,
+ * mistaken verdict quarantined for drift (their evidence was the kiosk's clock, not theirs).
+ */
+export function applyDriftVerdict(
+  inventory: Inventory,
+  token: Pick<TokenView, 'id'>,
+  verdict: DriftVerdict,
+  offsetSteps: number,
+  change: { at: string; actor: string },
+): boolean {
+  const { store, deskId } = inventory;
+  if (verdict.kind === 'clock-suspect') {
+    for (const tokenId of verdict.tokenIds) {
+      const state = store.lifecycle.quarantineOf(tokenId);
+      if (state?.status === 'quarantined' && state.quarantineReason === 'drift') {
+        store.tokens.transition(tokenId, 'release', {
+          at: change.at,
+          actor: change.actor,
+          deskId,
+          subject: { quarantineReason: 'drift', automatic: true, why: verdict.clock.message },
+        });
+      }
+    }
+    return false;
+  }
+  if (verdict.kind !== 'drifted') return false;
+  const status = store.tokens.verificationState(token.id)?.status;
+  if (status !== 'in-stock' && status !== 'returned') return false;
+  store.tokens.transition(token.id, 'quarantine', {
+    at: change.at,
+    actor: change.actor,
+    deskId,
+    subject: { reason: 'drift', offsetSteps },
+    quarantine: { reason: 'drift', offsetSteps },
+  });
+  return true;
 }
 
 /** Words for the hand-out screen after a drift refusal: quarantined, or why not. */

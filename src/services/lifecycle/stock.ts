@@ -14,7 +14,7 @@ import type { TokenView } from '../../store/tokenRepo.js';
 import { authorise, type Actor } from '../actor.js';
 import { openSeed } from '../tokens.js';
 import { noteProblem } from './endings.js';
-import { driftVerdictNote, judgeDrift, recordCodeCheck } from './evidence.js';
+import { applyDriftVerdict, driftVerdictNote, judgeDrift, recordCodeCheck } from './evidence.js';
 
 export interface RestockResult {
   serial: string;
@@ -71,15 +71,7 @@ export function restockToken(inventory: Inventory, request: { serial: string; co
       const drift = store.write(() => {
         recordCodeCheck(inventory, token, 'return', outcome.offsetSteps, now);
         const judged = judgeDrift(inventory, token, outcome.offsetSteps, now);
-        if (judged.kind === 'drifted') {
-          store.tokens.transition(token.id, 'quarantine', {
-            at,
-            actor: request.actor.name,
-            deskId,
-            subject: { reason: 'drift', offsetSteps: outcome.offsetSteps },
-            quarantine: { reason: 'drift', offsetSteps: outcome.offsetSteps },
-          });
-        } else {
+        if (!applyDriftVerdict(inventory, token, judged, outcome.offsetSteps, { at, actor: request.actor.name })) {
           store.audit.append({ actor: request.actor.name, deskId, action: 'code-out-of-window', at, subject: { serial: token.serial, offsetSteps: outcome.offsetSteps } });
         }
         return judged;
