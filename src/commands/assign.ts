@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeOffset } from '../core/drift.js';
+import { UsageError } from '../core/errors.js';
 import { handOut } from '../services/handOut.js';
 import { asStaff, out, printJson, withHome, withJson, withSignIn } from './shared.js';
 
@@ -10,7 +11,11 @@ export function registerAssign(program: Command): void {
     .requiredOption('--upn <upn>', 'the employee, e.g. j.doe@example.com')
     .option('--name <name>', 'the token name the employee will see (default: manufacturer and model)')
     .requiredOption('--code <code>', 'the code the token shows now')
-    .action(async (options: { home?: string; json?: boolean; serial: string; upn: string; name?: string; code: string }) => {
+    .option('--replaces <id>', 'this hand-out replaces hand-out ID (from `tokendesk tokens replace`)', (v) => Number.parseInt(v, 10))
+    .action(async (options: { home?: string; json?: boolean; serial: string; upn: string; name?: string; code: string; replaces?: number }) => {
+      if (options.replaces !== undefined && !(Number.isSafeInteger(options.replaces) && options.replaces > 0)) {
+        throw new UsageError('--replaces takes the number of the hand-out being replaced (printed by `tokendesk tokens replace`)');
+      }
       await asStaff(options, (inventory, actor) => {
         const result = handOut(inventory, {
           serial: options.serial,
@@ -18,6 +23,7 @@ export function registerAssign(program: Command): void {
           displayName: options.name,
           code: options.code,
           actor,
+          ...(options.replaces !== undefined ? { replacesAssignmentId: options.replaces } : {}),
         });
         if (options.json) {
           printJson(result);
