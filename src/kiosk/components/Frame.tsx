@@ -10,6 +10,8 @@ export interface HeaderInfo {
   counts: { inStock: number; handedOutToday: number; waitingForExport: number } | null;
   scanner: string;
   practice: boolean;
+  /** "the kiosk clock looks N minutes off" (services/lifecycle/evidence.ts), shown under the counts. */
+  clockWarning?: string | null;
 }
 
 export function Frame({ header, footer, children, width, height }: { header: HeaderInfo; footer: string[]; children: ReactNode; width: number; height: number }) {
@@ -49,6 +51,13 @@ function Header({ info, width }: { info: HeaderInfo; width: number }) {
           </Text>
         </Box>
       </Box>
+      {info.clockWarning && (
+        <Box paddingX={1}>
+          <Text color={colourOf('warn')} wrap="truncate-end">
+            ! {info.clockWarning}
+          </Text>
+        </Box>
+      )}
       <Text color={colourOf('dim')}>{'─'.repeat(Math.max(0, width))}</Text>
     </Box>
   );

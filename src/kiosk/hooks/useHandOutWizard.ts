@@ -144,7 +144,7 @@ export interface HandOutDesk {
   handOut(request: { serial: string; upn: string; displayName: string; code: string }): HandOutResult;
 }
 
-export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, actor: Actor): HandOutDesk {
+export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, actor: Actor, replacesAssignmentId?: number): HandOutDesk {
   const { inventory, now } = kiosk;
   return {
     identify: (text, arrival) => identify(inventory, text, arrival),
@@ -154,7 +154,7 @@ export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, acto
     checkName: checkDisplayName,
     defaultName: defaultDisplayName,
     triesLeft: (token) => triesLeft(token, inventory.settings),
-    handOut: (request) => handOut(inventory, { ...request, actor, now: now() }),
+    handOut: (request) => handOut(inventory, { ...request, actor, now: now(), ...(replacesAssignmentId !== undefined && { replacesAssignmentId }) }),
   };
 }
 
@@ -288,11 +288,21 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
 }
 
 /** The wizard for one mounted hand-out screen; Done moves on by itself after DONE_RETURN_MS. */
-export function useHandOutWizard(kiosk: KioskContext, actor: Actor, onExit: () => void): { state: HandOutState; key: (key: KioskKey) => void } {
+export function useHandOutWizard(
+  kiosk: KioskContext,
+  actor: Actor,
+  onExit: () => void,
+  replacing?: { upn: string; assignmentId: number },
+): { state: HandOutState; key: (key: KioskKey) => void } {
   const hooks = useOnce<WizardHooks>(() => ({ exit: () => {}, changed: () => {} }));
   hooks.exit = onExit;
   hooks.changed = kiosk.changed;
-  const wizard = useOnce(() => createHandOutWizard(handOutDesk(kiosk, actor), hooks));
+  const wizard = useOnce(() => {
+    const desk = handOutDesk(kiosk, actor, replacing?.assignmentId);
+    // A replacement starts at the Token step for the employee whose token was just ended.
+    const initial = replacing ? handOutReducer(HAND_OUT_START, { type: 'employee-chosen', employee: desk.checkEmployee(replacing.upn) }) : HAND_OUT_START;
+    return createHandOutWizard(desk, hooks, initial);
+  });
   const state = useScreenState(wizard.state);
   useEffect(() => {
     if (state.step !== 'Done') return;

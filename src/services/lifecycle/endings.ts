@@ -137,3 +137,13 @@ export function endToken(
     };
   });
 }
+
+/** What the desk sees after scanning a token to end its hand-out: its state and who holds it (staff may see this). */
+export function tokenAtDesk(inventory: Inventory, rawSerial: string, actor: Actor): { serial: string; status: TokenStatus; upn: string | null; assignmentId: number | null } {
+  authorise(actor, 'end-hand-out');
+  const serial = normaliseSerial(rawSerial);
+  const token = inventory.store.tokens.bySerial(serial);
+  if (!token) throw new Refusal('unknown-serial', `token ${serial} is not in this inventory: check the serial on the back of the token`);
+  const live = inventory.store.lifecycle.liveHandOutOfToken(token.id);
+  return { serial: token.serial, status: token.status, upn: live?.upn ?? null, assignmentId: live?.assignmentId ?? null };
+}
