@@ -11,8 +11,9 @@ export function registerAssign(program: Command): void {
     .requiredOption('--upn <upn>', 'the employee, e.g. j.doe@example.com')
     .option('--name <name>', 'the token name the employee will see (default: manufacturer and model)')
     .requiredOption('--code <code>', 'the code the token shows now')
+    .option('--confirm-preassigned', "hand out a token its seed file pre-assigned to somebody else")
     .option('--replaces <id>', 'this hand-out replaces hand-out ID (from `tokendesk tokens replace`)', (v) => Number.parseInt(v, 10))
-    .action(async (options: { home?: string; json?: boolean; serial: string; upn: string; name?: string; code: string; replaces?: number }) => {
+    .action(async (options: { home?: string; json?: boolean; serial: string; upn: string; name?: string; code: string; replaces?: number; confirmPreassigned?: boolean }) => {
       if (options.replaces !== undefined && !(Number.isSafeInteger(options.replaces) && options.replaces > 0)) {
         throw new UsageError('--replaces takes the number of the hand-out being replaced (printed by `tokendesk tokens replace`)');
       }
@@ -24,6 +25,7 @@ export function registerAssign(program: Command): void {
           code: options.code,
           actor,
           ...(options.replaces !== undefined ? { replacesAssignmentId: options.replaces } : {}),
+          ...(options.confirmPreassigned ? { confirmPreassigned: true } : {}),
         });
         if (options.json) {
           printJson(result);

@@ -11,6 +11,7 @@ import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { authorise, type Actor } from './actor.js';
 import { applyDriftVerdict, driftVerdictNote, judgeDrift, recordCodeCheck, type DriftVerdict } from './lifecycle/evidence.js';
+import { checkPreassigned } from './lifecycle/preassigned.js';
 import { checkReplacement } from './lifecycle/replace.js';
 import { findToken, liveTokenCountOf, openSeed, type TokenStatus, type TokenView } from './tokens.js';
 
@@ -29,6 +30,8 @@ export interface HandOutRequest {
   faults?: HandOutFaults;
   /** A replacement: the hand-out it replaces (ended as 'replaced' by replaceToken, same person). */
   replacesAssignmentId?: number;
+  /** The desk confirmed handing out a token its seed file pre-assigned to somebody else. */
+  confirmPreassigned?: boolean;
 }
 
 /** The points a test can stop a hand-out at: 'verified' is after the code was checked, before anything is written. */
@@ -171,6 +174,8 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
   const displayName = checkDisplayName(request.displayName ?? defaultDisplayName(token));
   const { settings, deskId, store } = inventory;
   if (request.replacesAssignmentId !== undefined) checkReplacement(inventory, request.replacesAssignmentId, upn);
+  // Before the code is checked: a refused hand-out must not use up the employee's code.
+  checkPreassigned(token, upn, request.confirmPreassigned ?? false);
   const at = new Date(now).toISOString();
 
   const outcome = verifyTotp({
@@ -220,6 +225,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
             name: displayName,
             offsetSteps: outcome.offsetSteps,
             ...(request.replacesAssignmentId !== undefined ? { replaces: request.replacesAssignmentId } : {}),
+            ...(token.preassignedUpn !== null && token.preassignedUpn !== upn ? { preassignedTo: token.preassignedUpn, confirmed: true } : {}),
           },
         });
         return id;

@@ -3,11 +3,13 @@ import { Refusal } from '../../src/core/errors.js';
 import { codeAtStep, timeStep, type TotpToken } from '../../src/core/totp.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import { handOut } from '../../src/services/handOut.js';
+import { identify } from '../../src/services/identify.js';
 import { exportBatch } from '../../src/services/batch/export.js';
 import { markUploaded } from '../../src/services/batch/lifecycle.js';
 import { findToken } from '../../src/services/tokens.js';
 import {
   holders,
+  preassignedPerson,
   releaseToken,
   replaceToken,
   reportBroken,
@@ -226,5 +228,23 @@ describe('restock and release', () => {
     expect(releaseToken(inventory, { serial: tokens[0]!.serial, note: 'clock ok now', actor: ADMIN })).toEqual({ serial: tokens[0]!.serial, quarantineReason: 'drift' });
     expect(findToken(inventory, tokens[0]!.serial)).toMatchObject({ status: 'in-stock', quarantineReason: null, quarantineOffsetSteps: null });
     expect(auditOf(inventory, 'token-released')).toMatchObject([{ quarantineReason: 'drift', offsetSteps: 7, note: 'clock ok now' }]);
+  });
+});
+
+describe('pre-assigned tokens', () => {
+  it('needs a confirmation to hand a token to someone other than the person its seed file names', async () => {
+    const inventory = freshInventory();
+    const tokens = makeTokens(2);
+    await importSeeds(inventory, { file: writeTemp('seeds.csv', entraCsv(tokens, { upn: () => 'meant.for@example.com' })), actor: ADMIN });
+    const t = tokens[0]!;
+    expect(preassignedPerson(inventory, ` ${t.serial} `)).toBe('meant.for@example.com');
+    expect(identify(inventory, t.serial, 'scan')).toMatchObject({ kind: 'token', preassignedUpn: 'meant.for@example.com' });
+    const error = refusedUnchanged(inventory, () => handOut(inventory, { serial: t.serial, upn: 'other@example.com', code: codeFor(t), actor: STAFF, now: NOW }), 'preassigned-to-other');
+    expect(error.message).toMatch(/pre-assigned to meant.for@example.com .* --confirm-preassigned/);
+    // The code was not used up by the refusal: the same code confirms.
+    expect(handOut(inventory, { serial: t.serial, upn: 'other@example.com', code: codeFor(t), actor: STAFF, now: NOW, confirmPreassigned: true })).toMatchObject({ ok: true });
+    expect(auditOf(inventory, 'hand-out').at(-1)).toMatchObject({ preassignedTo: 'meant.for@example.com', confirmed: true });
+    // The person it was meant for needs no confirmation.
+    expect(handOut(inventory, { serial: tokens[1]!.serial, upn: 'Meant.For@example.com', code: codeFor(tokens[1]!), actor: STAFF, now: NOW })).toMatchObject({ ok: true });
   });
 });

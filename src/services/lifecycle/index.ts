@@ -4,3 +4,4 @@ export { checkReplacement, replaceToken, type ReplacedCondition, type ReplaceRes
 export { releaseToken, restockToken, type RestockResult } from './stock.js';
 export { driftReport, findHolders, holders, type DriftReportRow, type HolderRow, type HoldersQuery } from './holders.js';
 export { CLOCK_EVIDENCE, kioskClockSuspicion, type ClockSuspicion } from './evidence.js';
+export { checkPreassigned, preassignedPerson } from './preassigned.js';
