@@ -4,7 +4,7 @@
  * for the kiosk-clock check, and the holders list. Status changes go through TokenRepo.transition.
  * Hot lookups are prepared once; every query is served by an index (see the EXPLAIN test).
  */
-import { and, asc, avg, count, desc, eq, gte, isNull, lt, max, sql } from 'drizzle-orm';
+import { and, asc, avg, count, desc, eq, gte, isNull, lt, max, sql, type Placeholder } from 'drizzle-orm';
 import type { Db } from './connection.js';
 import { assignments, batches, codeChecks, imports, removals, tokens, type AssignmentEndReason } from './schema.js';
 
@@ -52,7 +52,7 @@ const holderFields = {
 
 /** The holders queries, built apart so a test can read their plans (EXPLAIN QUERY PLAN uses indexes). */
 export const holdersQueries = {
-  bySerial: (db: Db, serial: string) =>
+  bySerial: (db: Db, serial: string | Placeholder) =>
     db
       .select(holderFields)
       .from(tokens)
@@ -60,7 +60,7 @@ export const holdersQueries = {
       .leftJoin(batches, eq(batches.id, assignments.batchId))
       .where(eq(tokens.serial, serial))
       .orderBy(asc(assignments.id)),
-  byUpn: (db: Db, upn: string) =>
+  byUpn: (db: Db, upn: string | Placeholder) =>
     db
       .select(holderFields)
       .from(assignments)
@@ -100,6 +100,8 @@ export class LifecycleRepo {
   readonly #forgetChecks;
   readonly #recentChecks;
   readonly #quarantineOf;
+  readonly #holdersOfSerial;
+  readonly #holdersOfUpn;
 
   constructor(private readonly db: Db) {
     const id = sql.placeholder('id');
@@ -143,6 +145,8 @@ export class LifecycleRepo {
         offsetSteps: sql.placeholder('offsetSteps'),
       })
       .prepare();
+    this.#holdersOfSerial = holdersQueries.bySerial(db, sql.placeholder('serial')).prepare();
+    this.#holdersOfUpn = holdersQueries.byUpn(db, sql.placeholder('upn')).prepare();
     this.#quarantineOf = db.select({ status: tokens.status, quarantineReason: tokens.quarantineReason }).from(tokens).where(eq(tokens.id, tokenId)).prepare();
     this.#forgetChecks = db.delete(codeChecks).where(lt(codeChecks.atMs, sql.placeholder('before'))).prepare();
     // Newest first, walked by the code_checks_at index; the caller keeps each token's latest.
@@ -212,12 +216,12 @@ export class LifecycleRepo {
 
   /** A token and every hand-out of it (oldest first); one row with null hand-out fields when it was never handed out. */
   holdersOfSerial(serial: string) {
-    return holdersQueries.bySerial(this.db, serial).all();
+    return this.#holdersOfSerial.all({ serial });
   }
 
   /** Every hand-out to a person, returned, lost and undone ones included (oldest first). */
   holdersOfUpn(upn: string) {
-    return holdersQueries.byUpn(this.db, upn).all();
+    return this.#holdersOfUpn.all({ upn });
   }
 
   /** Every live hand-out, by serial. */
