@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { holders } from '../../src/services/lifecycle/index.js';
 import { tokenDetails } from '../../src/services/tokens.js';
-import { ADMIN } from '../support/home.js';
-import { signIn, stockedKiosk, toVerify, type Harness } from './harness.js';
+import { importSeeds } from '../../src/services/importSeeds.js';
+import { addStaff } from '../../src/services/staff.js';
+import { ADMIN, freshInventory, writeTemp } from '../support/home.js';
+import { entraCsv, makeTokens } from '../support/seedFiles.js';
+import { mount, signIn, stockedKiosk, toVerify, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
@@ -88,5 +91,40 @@ describe('kiosk: who holds what', () => {
     await h.type('x');
     await h.press('enter');
     await h.waitFor('not in this inventory');
+  });
+});
+
+describe('kiosk: tokens pre-assigned by the seed file', () => {
+  it('a scanned token offers its person first; handing it to someone else warns and is recorded as confirmed', async () => {
+    const inventory = freshInventory('desk-7');
+    const tokens = makeTokens(2);
+    await importSeeds(inventory, { file: writeTemp('seeds.csv', entraCsv(tokens, { upn: () => 'meant.for@example.com' })), actor: ADMIN });
+    addStaff(inventory, { name: 'alice', role: 'staff', pin: '4321', actor: ADMIN });
+    h = mount(inventory, tokens);
+    await signIn(h);
+    await h.type('h');
+    await h.waitFor('[Employee]');
+    h.scanner.scan(tokens[0]!.serial);
+    await h.waitFor('[Token]');
+    expect(h.frame()).toContain('meant.for@example.com');
+    await h.press('escape');
+    await h.waitFor('Who is the token for?');
+    await h.press('escape');
+    await h.waitFor('What next?');
+    await h.type('h');
+    await h.waitFor('[Employee]');
+    await h.type('someone.else@example.com');
+    await h.press('enter');
+    await h.waitFor('[Token]');
+    await h.type(tokens[1]!.serial);
+    await h.press('enter');
+    await h.waitFor('pre-assigned to meant.for@example.com by its seed file: going on hands it to someone.else@example.com');
+    await h.press('enter');
+    await h.waitFor('[Verify]');
+    await h.type(h.codeFor(tokens[1]!));
+    await h.press('enter');
+    await h.waitFor('Handed out.');
+    const entry = inventory.sqlite.prepare("SELECT subject FROM audit_log WHERE action = 'hand-out'").get() as { subject: string };
+    expect(JSON.parse(entry.subject)).toMatchObject({ upn: 'someone.else@example.com', preassignedTo: 'meant.for@example.com', confirmed: true });
   });
 });
