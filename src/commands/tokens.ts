@@ -36,7 +36,10 @@ export function registerTokens(program: Command): void {
         out(`Token ${token.serial}`);
         out(`  model          ${token.manufacturer} ${token.model}`);
         out(`  kind           TOTP ${token.algorithm}, ${token.digits} digits, ${token.period} s`);
-        out(`  status         ${token.status}${token.seedPurged ? ' (seed purged)' : ''}`);
+        out(`  status         ${token.status}${token.seedPurged ? ' (seed purged)' : ''}${token.statusChangedAt ? ` since ${token.statusChangedAt}` : ''}`);
+        if (token.status === 'quarantined') {
+          out(`  quarantined    ${token.quarantineReason ?? 'no reason recorded'}${token.quarantineOffsetSteps !== null ? `, clock ${describeOffset(token.quarantineOffsetSteps, token.period)}` : ''}`);
+        }
         out(`  clock          ${describeOffset(token.driftSteps, token.period)}`);
         out(`  wrong codes    ${token.failedAttempts}${token.lockedUntilMs && token.lockedUntilMs > Date.now() ? `, locked until ${new Date(token.lockedUntilMs).toISOString()}` : ''}`);
         if (token.preassignedUpn) out(`  pre-assigned   ${token.preassignedUpn}`);

@@ -169,6 +169,7 @@ function Desk({
   const scanner = useScannerStatus(scanSource);
   // Lifecycle (issue 13): the kiosk's own clock, judged by recent code checks; re-read when something changed.
   const clockWarning = useMemo(() => lifecycle.kioskClockSuspicion(inventory, now())?.message ?? null, [inventory, version, Math.floor(clock / 60_000)]);
+  const setAside = useMemo(() => lifecycle.setAsideCounts(inventory), [inventory, version]);
 
   const signOutNow = useCallback(
     (hint?: string) => {
@@ -271,7 +272,7 @@ function Desk({
 
   return (
     <Frame
-      header={{ deskId: inventory.deskId, staff: actor ? `${actor.name} (${actor.role})` : null, clock: new Date(clock), counts, scanner, practice: practice !== null, clockWarning }}
+      header={{ deskId: inventory.deskId, staff: actor ? `${actor.name} (${actor.role})` : null, clock: new Date(clock), counts, scanner, practice: practice !== null, clockWarning, setAside }}
       footer={confirmQuit ? ['[y] quit and lose this hand-out', '[any other key] stay'] : footer}
       width={size.columns}
       height={size.rows}

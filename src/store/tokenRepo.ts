@@ -37,6 +37,7 @@ export class TokenRepo {
   readonly #countInStock;
   readonly #any;
   readonly #lifecycleState;
+  readonly #countWithStatus;
   readonly #setStatus;
 
   constructor(
@@ -93,6 +94,7 @@ export class TokenRepo {
       .prepare();
     this.#countInStock = db.select({ n: count() }).from(tokens).where(eq(tokens.status, 'in-stock')).prepare();
     this.#any = db.select({ id: tokens.id }).from(tokens).limit(1).prepare();
+    this.#countWithStatus = db.select({ n: count() }).from(tokens).where(eq(tokens.status, sql.placeholder('status'))).prepare();
   }
 
   bySerial(serial: string): TokenView | undefined {
@@ -115,6 +117,11 @@ export class TokenRepo {
 
   countInStock(): number {
     return this.#countInStock.get()?.n ?? 0;
+  }
+
+  /** Tokens in one state (an index range: cheap at a million tokens, for the kiosk header). */
+  countWithStatus(status: TokenStatus): number {
+    return this.#countWithStatus.get({ status })?.n ?? 0;
   }
 
   countByStatus(): Record<TokenStatus, number> {

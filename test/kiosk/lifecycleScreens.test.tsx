@@ -31,6 +31,8 @@ describe('kiosk: return, lost, replace', () => {
     await h.type('r');
     await h.waitFor(`token ${h.tokens[0]!.serial} recorded as returned`);
     expect(tokenDetails(h.inventory, h.tokens[0]!.serial).token.status).toBe('returned');
+    // The header counts it as waiting for an admin.
+    await h.waitFor('to export 0 · returned 1');
   });
 
   it('refuses to record a token nobody holds as returned, with what to do', async () => {

@@ -176,3 +176,10 @@ export function driftVerdictNote(serial: string, verdict: DriftVerdict, offsetSt
       return '';
   }
 }
+
+/** What the kiosk header adds to its counts: tokens set aside for an admin, when there are any. */
+export function setAsideCounts(inventory: Inventory): string {
+  const quarantined = inventory.store.tokens.countWithStatus('quarantined');
+  const returned = inventory.store.tokens.countWithStatus('returned');
+  return [quarantined > 0 && `quarantined ${quarantined}`, returned > 0 && `returned ${returned}`].filter(Boolean).join(' · ');
+}

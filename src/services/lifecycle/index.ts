@@ -3,5 +3,5 @@ export { endToken, MAX_NOTE_LENGTH, noteProblem, reportBroken, reportLost, retir
 export { checkReplacement, replaceToken, type ReplacedCondition, type ReplaceResult } from './replace.js';
 export { releaseToken, restockToken, type RestockResult } from './stock.js';
 export { driftReport, findHolders, holders, type DriftReportRow, type HolderRow, type HoldersQuery } from './holders.js';
-export { CLOCK_EVIDENCE, kioskClockSuspicion, type ClockSuspicion } from './evidence.js';
+export { CLOCK_EVIDENCE, kioskClockSuspicion, setAsideCounts, type ClockSuspicion } from './evidence.js';
 export { checkPreassigned, preassignedPerson } from './preassigned.js';
