@@ -4,6 +4,7 @@ import { codeAtStep, timeStep, type TotpToken } from '../../src/core/totp.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import { handOut } from '../../src/services/handOut.js';
 import { identify } from '../../src/services/identify.js';
+import { undoHandOut } from '../../src/services/deskTools.js';
 import { exportBatch } from '../../src/services/batch/export.js';
 import { markUploaded } from '../../src/services/batch/lifecycle.js';
 import { findToken } from '../../src/services/tokens.js';
@@ -246,5 +247,20 @@ describe('pre-assigned tokens', () => {
     expect(auditOf(inventory, 'hand-out').at(-1)).toMatchObject({ preassignedTo: 'meant.for@example.com', confirmed: true });
     // The person it was meant for needs no confirmation.
     expect(handOut(inventory, { serial: tokens[1]!.serial, upn: 'Meant.For@example.com', code: codeFor(tokens[1]!), actor: STAFF, now: NOW })).toMatchObject({ ok: true });
+  });
+});
+
+describe('undo after the end of a hand-out', () => {
+  it('refuses to undo a hand-out that ended, even when the token was handed out again since', async () => {
+    const { inventory, tokens } = await stocked();
+    const t = tokens[0]!;
+    const first = give(inventory, t);
+    returnToken(inventory, { serial: t.serial, actor: STAFF });
+    restockToken(inventory, { serial: t.serial, code: codeFor(t, 0, NOW + 60_000), actor: ADMIN, now: NOW + 60_000 });
+    give(inventory, t, 'b@example.com', NOW + 120_000);
+    expect(refusedUnchanged(inventory, () => undoHandOut(inventory, { assignmentId: first.assignmentId, reason: 'wrong person', actor: ADMIN }), 'hand-out-ended').message).toMatch(
+      /already ended \(returned\)/,
+    );
+    expect(findToken(inventory, t.serial)?.status).toBe('assigned');
   });
 });
