@@ -7,7 +7,7 @@
  */
 import { Refusal } from '../../core/errors.js';
 import { normaliseSerial } from '../../core/identity.js';
-import { KNOWN_TO_IDP_STATES, type LifecycleEvent } from '../../core/lifecycle.js';
+import { KNOWN_TO_IDP_STATES, TRANSITIONS, type LifecycleEvent } from '../../core/lifecycle.js';
 import type { Inventory } from '../../store/db.js';
 import type { AssignmentEndReason, TokenStatus } from '../../store/schema.js';
 import { authorise, type Actor, type Permission } from '../actor.js';
@@ -95,7 +95,7 @@ export function endToken(
     const live = store.lifecycle.liveHandOutOfToken(token.id);
     const from = store.tokens.verificationState(token.id)?.status ?? token.status;
     // Decided before the transition so its audit entry names the hand-out and the removal.
-    const to = how.event === 'return' ? 'returned' : how.event === 'lose' ? 'lost' : how.event === 'break' ? 'broken' : 'retired';
+    const to = TRANSITIONS[how.event].to;
     if (!live && how.requireHolder) {
       throw new Refusal('not-handed-out', `token ${token.serial} is held by nobody, so there is nobody to replace it for; nothing was changed`);
     }
