@@ -35,6 +35,24 @@ describe('kiosk: return, lost, replace', () => {
     await h.waitFor('to export 0 · returned 1');
   });
 
+  it('finds the tokens of an employee who lost theirs by UPN, and records the one picked as lost', async () => {
+    h = await stockedKiosk();
+    await signIn(h);
+    await handOutOne(h, 'jane.doe@example.com', 0);
+    await handOutOne(h, 'jane.doe@example.com', 1);
+    await h.type('r');
+    await h.waitFor('Scan the token the employee brings back');
+    await h.type('Jane.Doe@example.com');
+    await h.press('enter');
+    await h.waitFor('jane.doe@example.com holds 2 tokens. Which one?');
+    await h.type('2');
+    await h.waitFor(`Token ${h.tokens[1]!.serial} is assigned, held by jane.doe@example.com`);
+    await h.type('l');
+    await h.waitFor(`token ${h.tokens[1]!.serial} recorded as lost`);
+    expect(tokenDetails(h.inventory, h.tokens[1]!.serial).token.status).toBe('lost');
+    expect(tokenDetails(h.inventory, h.tokens[0]!.serial).token.status).toBe('assigned');
+  });
+
   it('refuses to record a token nobody holds as returned, with what to do', async () => {
     h = await stockedKiosk();
     await signIn(h);

@@ -19,8 +19,10 @@ import type { KioskContext } from '../context.js';
 type Found = ReturnType<typeof lifecycle.tokenAtDesk>;
 
 interface ReturnState {
-  step: 'serial' | 'what' | 'replace-what';
+  step: 'serial' | 'pick' | 'what' | 'replace-what';
   serialText: string;
+  /** A person's tokens, when they were looked up by UPN and hold several. */
+  choices: Found[];
   token: Found | null;
   notice: { tone: 'ok' | 'bad' | 'info'; text: string } | null;
 }
@@ -28,12 +30,13 @@ interface ReturnState {
 type ReturnEvent =
   | { type: 'typed'; text: string }
   | { type: 'found'; token: Found }
+  | { type: 'choose'; choices: Found[] }
   | { type: 'replace' }
   | { type: 'back' }
   | { type: 'notice'; notice: ReturnState['notice'] }
   | { type: 'done'; notice: ReturnState['notice'] };
 
-const START: ReturnState = { step: 'serial', serialText: '', token: null, notice: null };
+const START: ReturnState = { step: 'serial', serialText: '', choices: [], token: null, notice: null };
 
 function returnReducer(state: ReturnState, event: ReturnEvent): ReturnState {
   switch (event.type) {
@@ -41,6 +44,8 @@ function returnReducer(state: ReturnState, event: ReturnEvent): ReturnState {
       return { ...state, serialText: event.text };
     case 'found':
       return { ...state, step: 'what', token: event.token, notice: null };
+    case 'choose':
+      return { ...state, step: 'pick', choices: event.choices, notice: null };
     case 'replace':
       return { ...state, step: 'replace-what', notice: null };
     case 'back':
@@ -71,6 +76,8 @@ export function ReturnToken({
   useFooterKeys(
     state.step === 'serial'
       ? ['[Enter] look up', '[Esc] back']
+      : state.step === 'pick'
+        ? [`[1-${state.choices.length}] pick`, '[Esc] back']
       : state.step === 'what'
         ? [held && '[r] returned', '[l] lost', '[b] broken', held && '[p] replace', '[Esc] back']
         : ['[r] it came back', '[l] it is lost', '[b] it is broken', '[Esc] back'],
@@ -84,7 +91,15 @@ export function ReturnToken({
       dispatch({ type: 'notice', notice: { tone: 'bad', text: error.message } });
     }
   };
-  const lookUp = (text: string) => attempt(() => dispatch({ type: 'found', token: lifecycle.tokenAtDesk(kiosk.inventory, text, actor) }));
+  const lookUp = (text: string) =>
+    attempt(() => {
+      if (!text.includes('@')) return dispatch({ type: 'found', token: lifecycle.tokenAtDesk(kiosk.inventory, text, actor) });
+      // A person who came without the token (lost it): their tokens, to pick from.
+      const held = lifecycle.tokensHeldBy(kiosk.inventory, text, actor);
+      if (held.length === 0) return dispatch({ type: 'notice', notice: { tone: 'bad', text: `${text.trim().toLowerCase()} holds no token from this desk` } });
+      if (held.length === 1) return dispatch({ type: 'found', token: held[0]! });
+      dispatch({ type: 'choose', choices: held });
+    });
   const record = (serial: string, condition: 'returned' | 'lost' | 'broken') =>
     attempt(() => {
       const request = { serial, actor, now: kiosk.now() };
@@ -110,6 +125,11 @@ export function ReturnToken({
       if (isKey(key, 'enter')) return lookUp(s.serialText);
       return dispatch({ type: 'typed', text: edit(s.serialText, key, { maxLength: FIELD_LIMITS.serial }) });
     }
+    if (s.step === 'pick') {
+      const picked = key.kind === 'text' ? s.choices[Number(key.text) - 1] : undefined;
+      if (picked) dispatch({ type: 'found', token: picked });
+      return;
+    }
     const token = s.token;
     if (!token) return;
     const letter = (['r', 'l', 'b'] as const).find((c) => isChar(key, c));
@@ -130,11 +150,21 @@ export function ReturnToken({
       <Text> </Text>
       {state.step === 'serial' && (
         <Box flexDirection="column">
-          <Text>Scan the token the employee brings back, or type its serial.</Text>
+          <Text>Scan the token the employee brings back, or type its serial (or the employee's UPN when the token is lost).</Text>
           <TextField label="Serial" value={state.serialText} focused />
         </Box>
       )}
-      {state.step !== 'serial' && state.token && (
+      {state.step === 'pick' && (
+        <Box flexDirection="column">
+          <Text>{state.choices[0]?.upn} holds {state.choices.length} tokens. Which one?</Text>
+          {state.choices.map((c, i) => (
+            <Text key={c.serial}>
+              {'  '}[{i + 1}] {c.serial} ({c.status})
+            </Text>
+          ))}
+        </Box>
+      )}
+      {(state.step === 'what' || state.step === 'replace-what') && state.token && (
         <Box flexDirection="column">
           <Text>
             Token {state.token.serial} is {state.token.status}

@@ -6,7 +6,7 @@
  * batch: unassign when the device may be used again, delete when it is lost, broken or retired.
  */
 import { Refusal } from '../../core/errors.js';
-import { normaliseSerial } from '../../core/identity.js';
+import { normaliseSerial, normaliseUpn, upnProblem } from '../../core/identity.js';
 import { KNOWN_TO_IDP_STATES, TRANSITIONS, type LifecycleEvent } from '../../core/lifecycle.js';
 import type { Inventory } from '../../store/db.js';
 import type { AssignmentEndReason, TokenStatus } from '../../store/schema.js';
@@ -146,4 +146,16 @@ export function tokenAtDesk(inventory: Inventory, rawSerial: string, actor: Acto
   if (!token) throw new Refusal('unknown-serial', `token ${serial} is not in this inventory: check the serial on the back of the token`);
   const live = inventory.store.lifecycle.liveHandOutOfToken(token.id);
   return { serial: token.serial, status: token.status, upn: live?.upn ?? null, assignmentId: live?.assignmentId ?? null };
+}
+
+/** The tokens a person holds now, for the Return screen when they come without the token (lost) or with several. */
+export function tokensHeldBy(inventory: Inventory, rawUpn: string, actor: Actor): Array<{ serial: string; status: TokenStatus; upn: string; assignmentId: number }> {
+  authorise(actor, 'end-hand-out');
+  const upn = normaliseUpn(rawUpn);
+  const problem = upnProblem(upn);
+  if (problem) throw new Refusal('bad-upn', problem);
+  return inventory.store.lifecycle
+    .holdersOfUpn(upn)
+    .filter((r) => r.undoneAt === null && r.endedAt === null && r.assignmentId !== null)
+    .map((r) => ({ serial: r.serial, status: r.status, upn, assignmentId: r.assignmentId! }));
 }
