@@ -10,7 +10,7 @@ import { describeOffset, driftAdvice } from '../core/drift.js';
 import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { authorise, type Actor } from './actor.js';
-import { applyDriftVerdict, driftVerdictNote, judgeDrift, recordCodeCheck, type DriftVerdict } from './lifecycle/evidence.js';
+import { applyDriftVerdict, driftVerdictNote, judgeDrift, recordCodeCheck, recordLockout, type DriftVerdict } from './lifecycle/evidence.js';
 import { checkPreassigned } from './lifecycle/preassigned.js';
 import { checkReplacement } from './lifecycle/replace.js';
 import { findToken, liveTokenCountOf, openSeed, type TokenStatus, type TokenView } from './tokens.js';
@@ -62,7 +62,7 @@ export type HandOutResult =
       attemptsLeft?: number;
       offsetSteps?: number;
       lockedUntilMs?: number;
-      /** Out of window: the token was quarantined on this evidence. */
+      /** Out of window or locked out (again): the token was quarantined on this evidence. */
       quarantined?: boolean;
       /** Out of window: the kiosk clock itself looks off (say so at the Verify step). */
       clockWarning?: string;
@@ -259,7 +259,17 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
     }
 
     case 'wrong': {
-      const { attemptsLeft, lockedUntilMs } = recordWrongCode(inventory, request.actor, token, now, at);
+      const { attemptsLeft, lockedUntilMs, quarantined } = recordWrongCode(inventory, request.actor, token, now, at);
+      if (lockedUntilMs !== null && quarantined) {
+        return {
+          ok: false,
+          outcome: 'locked',
+          attemptsLeft: 0,
+          lockedUntilMs,
+          quarantined: true,
+          message: `wrong code, and that was the last try: token ${token.serial} locked out again, so it is now quarantined: put it aside for an admin and take another token`,
+        };
+      }
       if (lockedUntilMs !== null) {
         return {
           ok: false,
@@ -285,7 +295,13 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
  * the limit. A guess that lands on a token another desk just locked is refused, not counted, and
  * never clears or shortens that lock.
  */
-function recordWrongCode(inventory: Inventory, actor: Actor, token: TokenView, now: number, at: string): { attemptsLeft: number; lockedUntilMs: number | null } {
+function recordWrongCode(
+  inventory: Inventory,
+  actor: Actor,
+  token: TokenView,
+  now: number,
+  at: string,
+): { attemptsLeft: number; lockedUntilMs: number | null; quarantined: boolean } {
   const { store, settings, deskId } = inventory;
   return store.write(() => {
     const current = store.tokens.verificationState(token.id);
@@ -297,10 +313,12 @@ function recordWrongCode(inventory: Inventory, actor: Actor, token: TokenView, n
     if (lockedUntilMs !== null) store.tokens.lock(token.id, lockedUntilMs);
     else store.tokens.countWrongCode(token.id, attempts);
     store.audit.append({ actor: actor.name, deskId, action: 'wrong-code', at, subject: { serial: token.serial, attempt: attempts } });
+    let quarantined = false;
     if (locks) {
       store.audit.append({ actor: actor.name, deskId, action: 'token-locked', at, subject: { serial: token.serial, minutes: settings.lockoutMinutes } });
+      quarantined = recordLockout(inventory, token, { now, at, actor: actor.name });
     }
-    return { attemptsLeft: Math.max(0, settings.maxFailedAttempts - attempts), lockedUntilMs };
+    return { attemptsLeft: Math.max(0, settings.maxFailedAttempts - attempts), lockedUntilMs, quarantined };
   });
 }
 

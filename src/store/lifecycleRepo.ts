@@ -4,7 +4,7 @@
  * for the kiosk-clock check, and the holders list. Status changes go through TokenRepo.transition.
  * Hot lookups are prepared once; every query is served by an index (see the EXPLAIN test).
  */
-import { and, asc, avg, count, desc, eq, gte, isNull, lt, max, sql, type Placeholder } from 'drizzle-orm';
+import { and, asc, avg, count, desc, eq, gte, isNull, lt, max, ne, sql, type Placeholder } from 'drizzle-orm';
 import type { Db } from './connection.js';
 import { assignments, batches, codeChecks, imports, removals, tokens, type AssignmentEndReason } from './schema.js';
 
@@ -85,7 +85,8 @@ export interface CodeCheck {
   tokenId: number;
   importId: number;
   atMs: number;
-  kind: 'hand-out' | 'out-of-window' | 'self-check' | 'return';
+  /** locked-out: a lockout (offset 0, not clock evidence: the clock checks leave it out). */
+  kind: 'hand-out' | 'out-of-window' | 'self-check' | 'return' | 'locked-out';
   offsetSteps: number;
 }
 
@@ -100,6 +101,7 @@ export class LifecycleRepo {
   readonly #forgetChecks;
   readonly #recentChecks;
   readonly #quarantineOf;
+  readonly #countChecksOf;
   readonly #holdersOfSerial;
   readonly #holdersOfUpn;
 
@@ -147,6 +149,11 @@ export class LifecycleRepo {
       .prepare();
     this.#holdersOfSerial = holdersQueries.bySerial(db, sql.placeholder('serial')).prepare();
     this.#holdersOfUpn = holdersQueries.byUpn(db, sql.placeholder('upn')).prepare();
+    this.#countChecksOf = db
+      .select({ n: count() })
+      .from(codeChecks)
+      .where(and(eq(codeChecks.tokenId, tokenId), eq(codeChecks.kind, sql.placeholder('kind')), gte(codeChecks.atMs, sql.placeholder('since'))))
+      .prepare();
     this.#quarantineOf = db.select({ status: tokens.status, quarantineReason: tokens.quarantineReason }).from(tokens).where(eq(tokens.id, tokenId)).prepare();
     this.#forgetChecks = db.delete(codeChecks).where(lt(codeChecks.atMs, sql.placeholder('before'))).prepare();
     // Newest first, walked by the code_checks_at index; the caller keeps each token's latest.
@@ -161,7 +168,7 @@ export class LifecycleRepo {
       })
       .from(codeChecks)
       .innerJoin(tokens, eq(tokens.id, codeChecks.tokenId))
-      .where(gte(codeChecks.atMs, sql.placeholder('since')))
+      .where(and(gte(codeChecks.atMs, sql.placeholder('since')), ne(codeChecks.kind, 'locked-out')))
       .orderBy(desc(codeChecks.atMs), desc(codeChecks.id))
       .limit(sql.placeholder('limit'))
       .prepare();
@@ -203,6 +210,11 @@ export class LifecycleRepo {
 
   recordCodeCheck(check: CodeCheck): void {
     this.#recordCheck.run({ ...check });
+  }
+
+  /** How many checks of one kind a token had since a moment (code_checks is pruned to 30 days: small). */
+  countChecksOf(tokenId: number, kind: CodeCheck['kind'], sinceMs: number): number {
+    return this.#countChecksOf.get({ tokenId, kind, since: sinceMs })?.n ?? 0;
   }
 
   forgetCodeChecksBefore(atMs: number): void {

@@ -115,3 +115,38 @@ describe('drift quarantine and the kiosk clock', () => {
     expect(findToken(inventory, t.serial)?.status).toBe('in-stock');
   });
 });
+
+describe('lockout quarantine', () => {
+  /** A code none of the steps within +-20 of `at` produce. */
+  const wrongFor = (t: TestToken, at: number) => {
+    const near = new Set(Array.from({ length: 41 }, (_, i) => codeAtStep(totp(t), timeStep(at, 30) + i - 20)));
+    for (let n = 0; ; n++) if (!near.has(String(n).padStart(6, '0'))) return String(n).padStart(6, '0');
+  };
+
+  it('a first lockout ends by itself; a token that locks out again is quarantined with that reason', async () => {
+    const { inventory, alternating } = await twoImports();
+    const t = alternating[0]!;
+    const lockOut = (at: number) => {
+      const results = Array.from({ length: inventory.settings.maxFailedAttempts }, () =>
+        handOut(inventory, { serial: t.serial, upn: 'a@example.com', code: wrongFor(t, at), actor: STAFF, now: at }),
+      );
+      return results.at(-1)!;
+    };
+    expect(lockOut(NOW)).toMatchObject({ ok: false, outcome: 'locked' });
+    expect(findToken(inventory, t.serial)?.status).toBe('in-stock');
+    const later = NOW + (inventory.settings.lockoutMinutes + 1) * 60_000;
+    const second = lockOut(later);
+    expect(second).toMatchObject({ ok: false, outcome: 'locked', quarantined: true });
+    if (!second.ok) expect(second.message).toMatch(/locked out again, so it is now quarantined/);
+    expect(findToken(inventory, t.serial)).toMatchObject({ status: 'quarantined', quarantineReason: 'locked-out' });
+    let refusal: unknown;
+    try {
+      handOut(inventory, { serial: t.serial, upn: 'a@example.com', code: shows(t, later + 600_000), actor: STAFF, now: later + 600_000 });
+    } catch (error) {
+      refusal = error;
+    }
+    expect((refusal as Refusal).message).toMatch(/quarantined \(it locked out after too many wrong codes\)/);
+    // Lockouts are not clock evidence.
+    expect(kioskClockSuspicion(inventory, later)).toBeNull();
+  });
+});

@@ -165,6 +165,27 @@ export function applyDriftVerdict(
   return true;
 }
 
+/**
+ * A lockout is evidence too, but one lockout is usually the wrong token scanned or a typo: the lock
+ * ends by itself. A token that locks out again within the evidence period is quarantined (reason
+ * locked-out) until an admin looks. Inside the caller's write; true when it quarantined the token.
+ */
+export function recordLockout(inventory: Inventory, token: Pick<TokenView, 'id' | 'importId'>, change: { now: number; at: string; actor: string }): boolean {
+  const { store, deskId } = inventory;
+  const earlier = store.lifecycle.countChecksOf(token.id, 'locked-out', change.now - CODE_CHECK_KEEP_MS);
+  recordCodeCheck(inventory, token, 'locked-out', 0, change.now);
+  const status = store.tokens.verificationState(token.id)?.status;
+  if (earlier === 0 || (status !== 'in-stock' && status !== 'returned')) return false;
+  store.tokens.transition(token.id, 'quarantine', {
+    at: change.at,
+    actor: change.actor,
+    deskId,
+    subject: { reason: 'locked-out', lockouts: earlier + 1 },
+    quarantine: { reason: 'locked-out', offsetSteps: null },
+  });
+  return true;
+}
+
 /** Words for the hand-out screen after a drift refusal: quarantined, or why not. */
 export function driftVerdictNote(serial: string, verdict: DriftVerdict, offsetSteps: number, period: number): string {
   switch (verdict.kind) {
