@@ -10,7 +10,7 @@ import { describeOffset, driftAdvice } from '../core/drift.js';
 import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { authorise, type Actor } from './actor.js';
-import { applyDriftVerdict, driftVerdictNote, judgeDrift, recordCodeCheck, recordLockout, type DriftVerdict } from './lifecycle/evidence.js';
+import { driftVerdictNote, recordCodeCheck, recordLockout, recordOutOfWindow } from './lifecycle/evidence.js';
 import { checkPreassigned } from './lifecycle/preassigned.js';
 import { checkReplacement } from './lifecycle/replace.js';
 import { findToken, liveTokenCountOf, openSeed, type TokenStatus, type TokenView } from './tokens.js';
@@ -247,7 +247,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
 
     case 'out-of-window': {
       // The code proves the token is this one, so it is no guess; but its clock is off.
-      const verdict = recordDriftEvidence(inventory, request.actor, token, at, now, outcome.offsetSteps);
+      const verdict = recordOutOfWindow(inventory, request.actor.name, token, { at, now, offsetSteps: outcome.offsetSteps });
       return {
         ok: false,
         outcome: 'out-of-window',
@@ -319,21 +319,6 @@ function recordWrongCode(
       quarantined = recordLockout(inventory, token, { now, at, actor: actor.name });
     }
     return { attemptsLeft: Math.max(0, settings.maxFailedAttempts - attempts), lockedUntilMs, quarantined };
-  });
-}
-
-/**
- * A code matched outside the window: audited, kept as evidence, and the token quarantined when the
- * evidence says the token drifted and not the kiosk clock (lifecycle/evidence.ts). One transaction.
- */
-function recordDriftEvidence(inventory: Inventory, actor: Actor, token: TokenView, at: string, now: number, offsetSteps: number): DriftVerdict {
-  const { store, deskId } = inventory;
-  return store.write(() => {
-    store.audit.append({ actor: actor.name, deskId, action: 'code-out-of-window', at, subject: { serial: token.serial, offsetSteps } });
-    recordCodeCheck(inventory, token, 'out-of-window', offsetSteps, now);
-    const verdict = judgeDrift(inventory, token, offsetSteps, now);
-    applyDriftVerdict(inventory, token, verdict, offsetSteps, { at, actor: actor.name });
-    return verdict;
   });
 }
 

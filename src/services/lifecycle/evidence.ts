@@ -186,6 +186,26 @@ export function recordLockout(inventory: Inventory, token: Pick<TokenView, 'id' 
   return true;
 }
 
+/**
+ * A code matched outside the window at a hand-out: audited, kept as evidence, and the token
+ * quarantined when the evidence says the token drifted and not the kiosk clock. One transaction.
+ */
+export function recordOutOfWindow(
+  inventory: Inventory,
+  actor: string,
+  token: Pick<TokenView, 'id' | 'importId' | 'period' | 'serial'>,
+  check: { at: string; now: number; offsetSteps: number },
+): DriftVerdict {
+  const { store, deskId } = inventory;
+  return store.write(() => {
+    store.audit.append({ actor, deskId, action: 'code-out-of-window', at: check.at, subject: { serial: token.serial, offsetSteps: check.offsetSteps } });
+    recordCodeCheck(inventory, token, 'out-of-window', check.offsetSteps, check.now);
+    const verdict = judgeDrift(inventory, token, check.offsetSteps, check.now);
+    applyDriftVerdict(inventory, token, verdict, check.offsetSteps, { at: check.at, actor });
+    return verdict;
+  });
+}
+
 /** Words for the hand-out screen after a drift refusal: quarantined, or why not. */
 export function driftVerdictNote(serial: string, verdict: DriftVerdict, offsetSteps: number, period: number): string {
   switch (verdict.kind) {
