@@ -4,6 +4,7 @@
  * person was given (returned, lost and undone ones included); neither lists every live hand-out.
  */
 import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
 import { csvCell } from '../formats/csv.js';
 import { lifecycle } from '../services/home.js';
 import { asAdmin, oneOf, out, printJson, withHome, withJson, withSignIn } from './shared.js';
@@ -22,6 +23,7 @@ export function registerHolders(program: Command): void {
     .option('--limit <n>', 'without --upn or --serial: at most this many', (v) => Number.parseInt(v, 10))
     .action(async (options: { home?: string; json?: boolean; as?: string; pinStdin?: boolean; upn?: string; serial?: string; format: string; limit?: number }) => {
       const format = options.json ? 'json' : oneOf(options.format, ['text', 'csv', 'json'], '--format');
+      if (options.limit !== undefined && !(Number.isSafeInteger(options.limit) && options.limit > 0)) throw new UsageError('--limit takes a whole number above 0');
       await asAdmin(options, (inventory, actor) => {
         const rows = lifecycle.holders(inventory, { upn: options.upn, serial: options.serial, limit: options.limit, actor });
         if (format === 'json') return printJson({ ok: true, holders: rows });

@@ -69,6 +69,7 @@ describe('tokendesk tokens return|restock|replace|lost|retire|release and holder
     expect(tokendesk(['tokens', 'retire', d.serial, '--reason', 'found broken in a drawer'], { home }).status).toBe(0);
     expect(tokendesk(['tokens', 'release', a.serial], { home }).status).toBe(1);
     expect(tokendesk(['holders', '--format', 'xml'], { home }).status).toBe(2);
+    expect(tokendesk(['holders', '--limit', 'many'], { home }).status).toBe(2);
     expect(tokendesk(['tokens', 'return', '0099999999999'], { home }).status).toBe(1);
 
     const listed = json<{ tokens: Array<{ status: string }> }>(tokendesk(['tokens', 'list', '--status', 'retired', '--json'], { home }));
