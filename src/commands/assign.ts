@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeOffset } from '../core/drift.js';
+import { UsageError } from '../core/errors.js';
 import { handOut } from '../services/handOut.js';
 import { nextStepsAfterHandOut } from '../services/upload/nextSteps.js';
 import { asStaff, out, printJson, withHome, withJson, withSignIn } from './shared.js';
@@ -11,7 +12,12 @@ export function registerAssign(program: Command): void {
     .requiredOption('--upn <upn>', 'the employee, e.g. j.doe@example.com')
     .option('--name <name>', 'the token name the employee will see (default: manufacturer and model)')
     .requiredOption('--code <code>', 'the code the token shows now')
-    .action(async (options: { home?: string; json?: boolean; serial: string; upn: string; name?: string; code: string }) => {
+    .option('--confirm-preassigned', "hand out a token its seed file pre-assigned to somebody else")
+    .option('--replaces <id>', 'this hand-out replaces hand-out ID (from `tokendesk tokens replace`)', (v) => Number.parseInt(v, 10))
+    .action(async (options: { home?: string; json?: boolean; serial: string; upn: string; name?: string; code: string; replaces?: number; confirmPreassigned?: boolean }) => {
+      if (options.replaces !== undefined && !(Number.isSafeInteger(options.replaces) && options.replaces > 0)) {
+        throw new UsageError('--replaces takes the number of the hand-out being replaced (printed by `tokendesk tokens replace`)');
+      }
       await asStaff(options, (inventory, actor) => {
         const result = handOut(inventory, {
           serial: options.serial,
@@ -19,6 +25,8 @@ export function registerAssign(program: Command): void {
           displayName: options.name,
           code: options.code,
           actor,
+          ...(options.replaces !== undefined ? { replacesAssignmentId: options.replaces } : {}),
+          ...(options.confirmPreassigned ? { confirmPreassigned: true } : {}),
         });
         const nextSteps = result.ok ? nextStepsAfterHandOut(inventory, result.serial, result.displayName) : null;
         if (options.json) {

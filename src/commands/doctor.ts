@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { Refusal } from '../core/errors.js';
-import { homePaths, resolveHomeDir, secureHome } from '../services/home.js';
+import { homePaths, lifecycle, resolveHomeDir, secureHome, type Inventory } from '../services/home.js';
 import { inventoryHealth } from '../services/health.js';
 import { scannerDoctorReport } from './scanner.js';
 import { auditSummary } from './audit.js';
@@ -52,6 +52,7 @@ async function homeChecks(options: CommonOptions): Promise<Check[]> {
             `key ok (${inventory.keyMode} mode); integrity ${integrity}`,
         },
         { name: 'audit', ok: chain.ok, summary: [verdict, ...details].join(`\n${' '.repeat(16)}`) },
+        codeClockCheck(inventory),
       ];
     } finally {
       inventory.close();
@@ -60,6 +61,14 @@ async function homeChecks(options: CommonOptions): Promise<Check[]> {
     if (error instanceof Refusal) return [{ name: 'database', ok: false, summary: error.message }];
     throw error;
   }
+}
+
+/** What recent code checks say about the kiosk clock: many tokens from different imports at one offset point at it. */
+function codeClockCheck(inventory: Inventory): Check {
+  const suspicion = lifecycle.kioskClockSuspicion(inventory);
+  return suspicion
+    ? { name: 'codes', ok: false, summary: suspicion.message }
+    : { name: 'codes', ok: true, summary: 'recent code checks do not point at the kiosk clock' };
 }
 
 async function scannerCheck(): Promise<Check> {

@@ -10,6 +10,7 @@ import { registerAudit } from './audit.js';
 import { registerBatch } from './batch.js';
 import { registerDoctor } from './doctor.js';
 import { registerExport } from './export.js';
+import { registerHolders } from './holders.js';
 import { registerImport } from './import.js';
 import { registerInit } from './init.js';
 import { registerKey } from './key.js';
@@ -51,6 +52,7 @@ export function buildProgram(version: string): Command {
   registerImport(program);
   registerTokens(program);
   registerAssign(program);
+  registerHolders(program);
   registerExport(program);
   registerBatch(program);
   registerUpload(program);

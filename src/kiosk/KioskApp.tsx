@@ -27,6 +27,9 @@ import { SignIn } from './screens/SignIn.js';
 import { Today } from './screens/Today.js';
 import { Unlock } from './screens/Unlock.js';
 import { Welcome, type WelcomeReason } from './screens/Welcome.js';
+import { Holders } from './screens/Holders.js';
+import { ReturnToken } from './screens/ReturnToken.js';
+import { lifecycle } from '../services/home.js';
 
 export interface KioskSession {
   inventory: Inventory;
@@ -38,7 +41,9 @@ type Screen =
   | { name: 'welcome'; reason: WelcomeReason }
   | { name: 'sign-in'; hint?: string }
   | { name: 'menu' }
-  | { name: 'hand-out' }
+  | { name: 'hand-out'; replacing?: { upn: string; assignmentId: number } }
+  | { name: 'return' }
+  | { name: 'holders' }
   | { name: 'today' }
   | { name: 'imports' }
   | { name: 'batches' }
@@ -162,6 +167,9 @@ function Desk({
   const clock = useClock(now);
   const counts = useMemo(() => inventoryCounts(inventory, { now: now() }), [inventory, version, Math.floor(clock / 30_000)]);
   const scanner = useScannerStatus(scanSource);
+  // Lifecycle (issue 13): the kiosk's own clock, judged by recent code checks; re-read when something changed.
+  const clockWarning = useMemo(() => lifecycle.kioskClockSuspicion(inventory, now())?.message ?? null, [inventory, version, Math.floor(clock / 60_000)]);
+  const setAside = useMemo(() => lifecycle.setAsideCounts(inventory), [inventory, version]);
 
   const signOutNow = useCallback(
     (hint?: string) => {
@@ -236,6 +244,7 @@ function Desk({
           <HandOut
             kiosk={kiosk}
             actor={actor}
+            replacing={screen.replacing}
             onProgress={reportProgress}
             onPracticeToken={practice ? setPracticeSerial : undefined}
             onExit={() => {
@@ -244,6 +253,12 @@ function Desk({
             }}
           />
         ) : null;
+      case 'return':
+        return actor ? (
+          <ReturnToken kiosk={kiosk} actor={actor} onExit={() => setScreen({ name: 'menu' })} onReplace={(replacing) => setScreen({ name: 'hand-out', replacing })} />
+        ) : null;
+      case 'holders':
+        return actor ? <Holders kiosk={kiosk} actor={actor} rows={size.rows - 12} onExit={() => setScreen({ name: 'menu' })} /> : null;
       case 'today':
         return actor ? <Today kiosk={kiosk} actor={actor} rows={size.rows - 12} onExit={() => setScreen({ name: 'menu' })} /> : null;
       case 'imports':
@@ -257,7 +272,7 @@ function Desk({
 
   return (
     <Frame
-      header={{ deskId: inventory.deskId, staff: actor ? `${actor.name} (${actor.role})` : null, clock: new Date(clock), counts, scanner, practice: practice !== null }}
+      header={{ deskId: inventory.deskId, staff: actor ? `${actor.name} (${actor.role})` : null, clock: new Date(clock), counts, scanner, practice: practice !== null, clockWarning, setAside }}
       footer={confirmQuit ? ['[y] quit and lose this hand-out', '[any other key] stay'] : footer}
       width={size.columns}
       height={size.rows}
@@ -289,7 +304,9 @@ function footerFor(screen: Screen): string[] {
     case 'sign-in':
       return ['[Tab] next field', '[Enter] sign in', '[?] employee self-check', '[Ctrl+C] quit'];
     case 'menu':
-      return ['[h] hand out', '[t] today', '[c] self-check', '[s] sign out', '[q] quit'];
+      return ['[h] hand out', '[t] today', '[c] self-check', '[r] return', '[s] sign out', '[q] quit'];
+    case 'return':
+    case 'holders':
     case 'hand-out':
     case 'today':
     case 'batches':

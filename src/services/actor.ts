@@ -24,6 +24,11 @@ const PERMISSIONS = {
   'manage-staff': ['admin'],
   'manage-roster': ['admin'],
   'manage-key': ['admin'],
+  'end-hand-out': ['staff', 'admin'],
+  'restock-token': ['admin'],
+  'release-token': ['admin'],
+  'retire-token': ['admin'],
+  'view-holders': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -100,6 +100,9 @@ export function undoHandOut(inventory: Inventory, request: { assignmentId: numbe
       );
     }
     if (row.undoneAt !== null) throw new Refusal('already-undone', `the hand-out of token ${row.serial} was already undone`);
+    // Ended (returned, lost, replaced...): the token's state belongs to that end, or to a later hand-out.
+    const ended = store.lifecycle.handOutById(row.assignmentId)?.endReason ?? null;
+    if (ended !== null) throw new Refusal('hand-out-ended', `the hand-out of token ${row.serial} already ended (${ended}); there is nothing to undo`);
     if (inLiveBatch(row)) {
       const batch = row.batchName ?? `#${row.batchId}`;
       throw new Refusal(
@@ -113,7 +116,7 @@ export function undoHandOut(inventory: Inventory, request: { assignmentId: numbe
       throw new Refusal('not-pending', `token ${row.serial} is ${row.tokenStatus}, not a pending hand-out; nothing was changed`);
     }
 
-    store.tokens.returnToStock(row.tokenId);
+    store.tokens.returnToStock(row.tokenId, at);
     store.assignments.markUndone(row.assignmentId, { at, by: request.actor.name, reason });
     store.audit.append({
       actor: request.actor.name,

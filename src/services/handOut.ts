@@ -6,10 +6,13 @@
  */
 import { Refusal } from '../core/errors.js';
 import { MAX_TOKENS_PER_USER, normaliseSerial, normaliseUpn, serialProblem, upnProblem } from '../core/identity.js';
-import { driftAdvice } from '../core/drift.js';
+import { describeOffset, driftAdvice } from '../core/drift.js';
 import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { authorise, type Actor } from './actor.js';
+import { driftVerdictNote, recordCodeCheck, recordLockout, recordOutOfWindow } from './lifecycle/evidence.js';
+import { checkPreassigned } from './lifecycle/preassigned.js';
+import { checkReplacement } from './lifecycle/replace.js';
 import { findToken, liveTokenCountOf, openSeed, type TokenStatus, type TokenView } from './tokens.js';
 
 export const MAX_DISPLAY_NAME_LENGTH = 64;
@@ -25,6 +28,10 @@ export interface HandOutRequest {
   now?: number;
   /** Test hook: called at each step; a test makes a rival change there (another desk, same home). */
   faults?: HandOutFaults;
+  /** A replacement: the hand-out it replaces (ended as 'replaced' by replaceToken, same person). */
+  replacesAssignmentId?: number;
+  /** The desk confirmed handing out a token its seed file pre-assigned to somebody else. */
+  confirmPreassigned?: boolean;
 }
 
 /** The points a test can stop a hand-out at: 'verified' is after the code was checked, before anything is written. */
@@ -55,6 +62,10 @@ export type HandOutResult =
       attemptsLeft?: number;
       offsetSteps?: number;
       lockedUntilMs?: number;
+      /** Out of window or locked out (again): the token was quarantined on this evidence. */
+      quarantined?: boolean;
+      /** Out of window: the kiosk clock itself looks off (say so at the Verify step). */
+      clockWarning?: string;
     };
 
 /** Step 1 of the hand-out: is this UPN well-formed and under Entra's limit? */
@@ -81,13 +92,27 @@ export function checkTokenForHandOut(inventory: Inventory, rawSerial: string, no
   if (!token) {
     throw new Refusal('unknown-serial', `token ${serial} is not in this inventory: check the serial, or import its box's seed file first`);
   }
-  const unavailable = notInStock(serial, token.status);
+  const unavailable = token.status === 'quarantined' ? quarantinedRefusal(token) : notInStock(serial, token.status);
   if (unavailable) throw unavailable;
   if (token.seedPurged) throw new Refusal('seed-purged', `token ${serial} has no seed stored any more; take another token`);
   if (token.lockedUntilMs !== null && token.lockedUntilMs > now) {
     throw lockedRefusal(serial, token.lockedUntilMs, now);
   }
   return token;
+}
+
+/** A quarantined token, with why: the measured drift or the lockout. */
+function quarantinedRefusal(token: TokenView): Refusal {
+  const why =
+    token.quarantineReason === 'drift' && token.quarantineOffsetSteps !== null
+      ? `its clock was ${describeOffset(token.quarantineOffsetSteps, token.period)}`
+      : token.quarantineReason === 'locked-out'
+        ? 'it locked out after too many wrong codes'
+        : 'an admin set it aside';
+  return new Refusal('quarantined', `token ${token.serial} is quarantined (${why}) until an admin looks at it; put it aside and take another token`, {
+    reason: token.quarantineReason,
+    offsetSteps: token.quarantineOffsetSteps,
+  });
 }
 
 /** Why a token in this state cannot be handed out, or null when it is in stock. */
@@ -148,6 +173,9 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
   const token = checkTokenForHandOut(inventory, request.serial, now);
   const displayName = checkDisplayName(request.displayName ?? defaultDisplayName(token));
   const { settings, deskId, store } = inventory;
+  if (request.replacesAssignmentId !== undefined) checkReplacement(inventory, request.replacesAssignmentId, upn);
+  // Before the code is checked: a refused hand-out must not use up the employee's code.
+  checkPreassigned(token, upn, request.confirmPreassigned ?? false);
   const at = new Date(now).toISOString();
 
   const outcome = verifyTotp({
@@ -173,8 +201,11 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
         if (store.assignments.liveCountOf(upn) >= MAX_TOKENS_PER_USER) {
           throw new Refusal('upn-full', `${upn} reached Entra's limit of ${MAX_TOKENS_PER_USER} tokens meanwhile`);
         }
-        store.tokens.markHandedOut(token.id, { step: outcome.step, driftSteps: outcome.offsetSteps });
+        if (request.replacesAssignmentId !== undefined) checkReplacement(inventory, request.replacesAssignmentId, upn);
+        store.tokens.markHandedOut(token.id, { step: outcome.step, driftSteps: outcome.offsetSteps, at });
+        recordCodeCheck(inventory, token, 'hand-out', outcome.offsetSteps, now);
         const id = store.assignments.record({
+          replacesAssignmentId: request.replacesAssignmentId ?? null,
           tokenId: token.id,
           upn,
           displayName,
@@ -188,7 +219,14 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
           deskId,
           action: 'hand-out',
           at,
-          subject: { serial: token.serial, upn, name: displayName, offsetSteps: outcome.offsetSteps },
+          subject: {
+            serial: token.serial,
+            upn,
+            name: displayName,
+            offsetSteps: outcome.offsetSteps,
+            ...(request.replacesAssignmentId !== undefined ? { replaces: request.replacesAssignmentId } : {}),
+            ...(token.preassignedUpn !== null && token.preassignedUpn !== upn ? { preassignedTo: token.preassignedUpn, confirmed: true } : {}),
+          },
         });
         return id;
       });
@@ -207,18 +245,31 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
         message: 'that code was already used; wait for the token to show a new code (press its button again) and type that',
       };
 
-    case 'out-of-window':
+    case 'out-of-window': {
       // The code proves the token is this one, so it is no guess; but its clock is off.
-      recordRefusedCode(inventory, request.actor, token, at, 'out-of-window', outcome.offsetSteps);
+      const verdict = recordOutOfWindow(inventory, request.actor.name, token, { at, now, offsetSteps: outcome.offsetSteps });
       return {
         ok: false,
         outcome: 'out-of-window',
         offsetSteps: outcome.offsetSteps,
-        message: driftAdvice(outcome.offsetSteps, token.period),
+        message: driftAdvice(outcome.offsetSteps, token.period) + driftVerdictNote(token.serial, verdict, outcome.offsetSteps, token.period),
+        ...(verdict.kind === 'drifted' ? { quarantined: true } : {}),
+        ...(verdict.kind === 'clock-suspect' ? { clockWarning: verdict.clock.message } : {}),
       };
+    }
 
     case 'wrong': {
-      const { attemptsLeft, lockedUntilMs } = recordWrongCode(inventory, request.actor, token, now, at);
+      const { attemptsLeft, lockedUntilMs, quarantined } = recordWrongCode(inventory, request.actor, token, now, at);
+      if (lockedUntilMs !== null && quarantined) {
+        return {
+          ok: false,
+          outcome: 'locked',
+          attemptsLeft: 0,
+          lockedUntilMs,
+          quarantined: true,
+          message: `wrong code, and that was the last try: token ${token.serial} locked out again, so it is now quarantined: put it aside for an admin and take another token`,
+        };
+      }
       if (lockedUntilMs !== null) {
         return {
           ok: false,
@@ -244,7 +295,13 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
  * the limit. A guess that lands on a token another desk just locked is refused, not counted, and
  * never clears or shortens that lock.
  */
-function recordWrongCode(inventory: Inventory, actor: Actor, token: TokenView, now: number, at: string): { attemptsLeft: number; lockedUntilMs: number | null } {
+function recordWrongCode(
+  inventory: Inventory,
+  actor: Actor,
+  token: TokenView,
+  now: number,
+  at: string,
+): { attemptsLeft: number; lockedUntilMs: number | null; quarantined: boolean } {
   const { store, settings, deskId } = inventory;
   return store.write(() => {
     const current = store.tokens.verificationState(token.id);
@@ -256,14 +313,16 @@ function recordWrongCode(inventory: Inventory, actor: Actor, token: TokenView, n
     if (lockedUntilMs !== null) store.tokens.lock(token.id, lockedUntilMs);
     else store.tokens.countWrongCode(token.id, attempts);
     store.audit.append({ actor: actor.name, deskId, action: 'wrong-code', at, subject: { serial: token.serial, attempt: attempts } });
+    let quarantined = false;
     if (locks) {
       store.audit.append({ actor: actor.name, deskId, action: 'token-locked', at, subject: { serial: token.serial, minutes: settings.lockoutMinutes } });
+      quarantined = recordLockout(inventory, token, { now, at, actor: actor.name });
     }
-    return { attemptsLeft: Math.max(0, settings.maxFailedAttempts - attempts), lockedUntilMs };
+    return { attemptsLeft: Math.max(0, settings.maxFailedAttempts - attempts), lockedUntilMs, quarantined };
   });
 }
 
-function recordRefusedCode(inventory: Inventory, actor: Actor, token: TokenView, at: string, outcome: 'replayed' | 'out-of-window', offsetSteps: number): void {
+function recordRefusedCode(inventory: Inventory, actor: Actor, token: TokenView, at: string, outcome: 'replayed', offsetSteps: number): void {
   const { store, deskId } = inventory;
   store.write(() => {
     store.audit.append({ actor: actor.name, deskId, action: `code-${outcome}`, at, subject: { serial: token.serial, offsetSteps } });

@@ -16,3 +16,6 @@ export { passphraseProblem, type KeyMode, type ScryptParams, type UnlockedKey } 
 export function secureHome(dir: string): string[] {
   return secureHomePaths(homePaths(dir));
 }
+
+/** After the hand-out (issue 13): return, lost, broken, replace, retire, restock, release, holders, clock check. */
+export * as lifecycle from './lifecycle/index.js';

@@ -11,7 +11,8 @@ import { findByBadge, type RosterPerson } from './roster.js';
 import { tokenDetails, type TokenStatus } from './tokens.js';
 
 export type Identified =
-  | { kind: 'token'; serial: string; status: TokenStatus }
+  /** A token; `preassignedUpn`: the person its seed file names, to offer first. */
+  | { kind: 'token'; serial: string; status: TokenStatus; preassignedUpn: string | null }
   | { kind: 'person'; person: RosterPerson }
   | { kind: 'upn'; upn: string }
   | { kind: 'unknown'; hint: string };
@@ -29,14 +30,14 @@ export function identify(inventory: Inventory, text: string, arrival: Arrival): 
     return problem ? { kind: 'unknown', hint: problem } : { kind: 'upn', upn };
   }
   const token = findTokenBySerial(inventory, trimmed);
-  if (token) return { kind: 'token', serial: token.serial, status: token.status };
+  if (token) return { kind: 'token', serial: token.serial, status: token.status, preassignedUpn: token.preassignedUpn };
   const person = findByBadge(inventory, trimmed);
   if (person) return { kind: 'person', person };
   if (arrival === 'scan') return { kind: 'unknown', hint: 'that badge is not in the roster: type the UPN instead' };
   return { kind: 'unknown', hint: upnProblem(normaliseUpn(trimmed)) ?? 'type the UPN or a name' };
 }
 
-function findTokenBySerial(inventory: Inventory, text: string): { serial: string; status: TokenStatus } | null {
+function findTokenBySerial(inventory: Inventory, text: string): { serial: string; status: TokenStatus; preassignedUpn: string | null } | null {
   const serial = normaliseSerial(text);
   if (serialProblem(serial)) return null;
   try {

@@ -12,6 +12,8 @@ import { maskUpn, normaliseSerial, serialProblem } from '../core/identity.js';
 import { normaliseCode, verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { findToken, openSeed } from './tokens.js';
+import type { TokenView } from './tokens.js';
+import { recordCodeCheck } from './lifecycle/evidence.js';
 
 export type SelfCheckResult =
   | { outcome: 'works'; maskedUpn: string; offsetSteps: number; message: string }
@@ -115,7 +117,7 @@ export function selfCheck(
   switch (outcome.kind) {
     case 'accepted': {
       const clock = outcome.offsetSteps === 0 ? 'its clock is on time' : `its clock is ${describeOffset(outcome.offsetSteps, token.period)}, which sign-in still accepts`;
-      return finish(inventory, now, { serial: token.serial, counted, acceptStep: { tokenId: token.id, step: outcome.step } }, {
+      return finish(inventory, now, { serial: token.serial, counted, acceptStep: { tokenId: token.id, step: outcome.step }, codeCheck: { token, offsetSteps: outcome.offsetSteps } }, {
         outcome: 'works',
         maskedUpn: maskUpn(upn),
         offsetSteps: outcome.offsetSteps,
@@ -128,7 +130,7 @@ export function selfCheck(
         message: 'that code was already used; press the button for a new code and type that one',
       });
     case 'out-of-window':
-      return finish(inventory, now, { serial: token.serial, counted }, {
+      return finish(inventory, now, { serial: token.serial, counted, codeCheck: { token, offsetSteps: outcome.offsetSteps } }, {
         outcome: 'drift',
         message:
           `your token's clock is ${describeOffset(outcome.offsetSteps, token.period)}; Microsoft sign-in allows about ` +
@@ -155,7 +157,13 @@ function limitReached(inventory: Inventory, scope: string, limit: number, window
 function finish(
   inventory: Inventory,
   now: number,
-  record: { serial: string | null; counted: string[]; acceptStep?: { tokenId: number; step: number } },
+  record: {
+    serial: string | null;
+    counted: string[];
+    acceptStep?: { tokenId: number; step: number };
+    /** Evidence for the kiosk-clock check (lifecycle/evidence.ts); a held token is never quarantined from here. */
+    codeCheck?: { token: Pick<TokenView, 'id' | 'importId'>; offsetSteps: number };
+  },
   result: SelfCheckResult,
 ): SelfCheckResult {
   const { store, deskId } = inventory;
@@ -164,6 +172,7 @@ function finish(
     for (const scope of record.counted) store.selfChecks.count(scope, now);
     // Old attempts are no use to any limit: keep the table small.
     store.selfChecks.forgetBefore(now - 24 * 60 * 60_000);
+    if (record.codeCheck) recordCodeCheck(inventory, record.codeCheck.token, 'self-check', record.codeCheck.offsetSteps, now);
     // Another check or hand-out used this code a moment ago.
     if (record.acceptStep && !store.tokens.acceptStep(record.acceptStep.tokenId, record.acceptStep.step)) {
       outcome = { outcome: 'replayed', message: 'that code was already used; press the button for a new code and type that one' };

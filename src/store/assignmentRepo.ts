@@ -25,7 +25,10 @@ export type HandOutRow = Pick<Assignment, 'upn' | 'displayName' | 'verifiedAt' |
   batchStatus: (typeof batches.$inferSelect)['status'] | null;
 };
 
-export type NewAssignment = Pick<Assignment, 'tokenId' | 'upn' | 'displayName' | 'verifiedAt' | 'offsetSteps' | 'assignedBy' | 'deskId'>;
+export type NewAssignment = Pick<Assignment, 'tokenId' | 'upn' | 'displayName' | 'verifiedAt' | 'offsetSteps' | 'assignedBy' | 'deskId'> & {
+  /** A replacement names the hand-out it replaces (ended as 'replaced'). */
+  replacesAssignmentId?: number | null;
+};
 
 /** A placeholder inside set(): Drizzle's update types take a value or SQL there, not a bare placeholder. */
 const slot = (name: string) => sql`${sql.placeholder(name)}`;
@@ -75,12 +78,12 @@ export class AssignmentRepo {
     this.#liveCountOf = db
       .select({ n: count() })
       .from(assignments)
-      .where(and(eq(assignments.upn, sql.placeholder('upn')), isNull(assignments.undoneAt)))
+      .where(and(eq(assignments.upn, sql.placeholder('upn')), isNull(assignments.undoneAt), isNull(assignments.endedAt)))
       .prepare();
     this.#liveUpnOfToken = db
       .select({ upn: assignments.upn })
       .from(assignments)
-      .where(and(eq(assignments.tokenId, sql.placeholder('tokenId')), isNull(assignments.undoneAt)))
+      .where(and(eq(assignments.tokenId, sql.placeholder('tokenId')), isNull(assignments.undoneAt), isNull(assignments.endedAt)))
       .prepare();
     this.#record = db
       .insert(assignments)
@@ -92,6 +95,7 @@ export class AssignmentRepo {
         offsetSteps: sql.placeholder('offsetSteps'),
         assignedBy: sql.placeholder('assignedBy'),
         deskId: sql.placeholder('deskId'),
+        replacesAssignmentId: sql.placeholder('replacesAssignmentId'),
       })
       .returning({ id: assignments.id })
       .prepare();
@@ -118,7 +122,7 @@ export class AssignmentRepo {
       .select({ n: count() })
       .from(assignments)
       .innerJoin(tokens, eq(tokens.id, assignments.tokenId))
-      .where(and(isNull(assignments.batchId), isNull(assignments.undoneAt), eq(tokens.status, 'assigned')))
+      .where(and(isNull(assignments.batchId), isNull(assignments.undoneAt), isNull(assignments.endedAt), eq(tokens.status, 'assigned')))
       .prepare();
   }
 
@@ -143,7 +147,7 @@ export class AssignmentRepo {
 
   /** Stores a verified hand-out; returns its id. Inside the write that marks the token. */
   record(handOut: NewAssignment): number {
-    const row = this.#record.get(handOut);
+    const row = this.#record.get({ replacesAssignmentId: null, ...handOut });
     if (!row) throw new Error('the hand-out was not stored');
     return row.id;
   }

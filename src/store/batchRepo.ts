@@ -87,6 +87,7 @@ function waitingWhere(filter: WaitingFilter): SQL | undefined {
   return and(
     isNull(assignments.batchId),
     isNull(assignments.undoneAt),
+    isNull(assignments.endedAt),
     eq(tokens.status, 'assigned'),
     filter.since === undefined ? undefined : gte(assignments.verifiedAt, filter.since),
     filter.desk === undefined ? undefined : eq(assignments.deskId, filter.desk),

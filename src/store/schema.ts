@@ -13,7 +13,7 @@ export const meta = sqliteTable('meta', {
 });
 
 /**
- * Where a token is in the physical world (the state machine is src/core/tokenLifecycle.ts):
+ * Where a token is in the physical world (the state machine is src/core/lifecycle.ts):
  * in-stock -> assigned (handed out, waiting for export) -> exported -> uploaded; returned (back in a
  * drawer, not yet in stock), lost, broken, retired (out for good), quarantined (kept out of stock
  * until an admin looks: drift or lockout evidence).

@@ -13,6 +13,7 @@ import { AuditRepo } from './auditRepo.js';
 import { BatchRepo } from './batchRepo.js';
 import { GraphUploadRepo } from './graphUploadRepo.js';
 import { ImportRepo } from './importRepo.js';
+import { LifecycleRepo } from './lifecycleRepo.js';
 import { MetaRepo } from './metaRepo.js';
 import { RosterRepo } from './rosterRepo.js';
 import { SeedRepo } from './seedRepo.js';
@@ -42,6 +43,7 @@ export class Store {
   #selfChecks?: SelfCheckRepo;
   #seeds?: SeedRepo;
   #graphUploads?: GraphUploadRepo;
+  #lifecycle?: LifecycleRepo;
 
   constructor(
     readonly db: Db,
@@ -50,7 +52,7 @@ export class Store {
   ) {}
 
   get tokens(): TokenRepo {
-    return (this.#tokens ??= new TokenRepo(this.db));
+    return (this.#tokens ??= new TokenRepo(this.db, () => this.audit));
   }
   get assignments(): AssignmentRepo {
     return (this.#assignments ??= new AssignmentRepo(this.db));
@@ -84,6 +86,11 @@ export class Store {
   /** Upload to Entra through Graph: the ledger, what an upload takes, removals (graphUploadRepo.ts). */
   get graphUploads(): GraphUploadRepo {
     return (this.#graphUploads ??= new GraphUploadRepo(this.db));
+  }
+
+  /** After the hand-out: ended hand-outs, removals, code checks, holders (lifecycleRepo.ts). */
+  get lifecycle(): LifecycleRepo {
+    return (this.#lifecycle ??= new LifecycleRepo(this.db));
   }
 
   /**

@@ -4,9 +4,11 @@
  * to services/tokens.ts, which opens them with the inventory's vault. The statements a hand-out or
  * a self-check runs are prepared once, when the repository is built.
  */
-import { and, asc, count, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { Refusal } from '../core/errors.js';
+import { auditActionOf, checkTransition, TRANSITIONS, type LifecycleEvent } from '../core/lifecycle.js';
 import type { Db } from './connection.js';
+import type { AuditRepo } from './auditRepo.js';
 import { tokens, type TokenStatus, TOKEN_STATUSES } from './schema.js';
 import type { AssignmentRepo, AssignmentView } from './assignmentRepo.js';
 
@@ -34,8 +36,15 @@ export class TokenRepo {
   readonly #returnToStock;
   readonly #countInStock;
   readonly #any;
+  readonly #lifecycleState;
+  readonly #countWithStatus;
+  readonly #setStatus;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** The audit trail, for transition(): built lazily by the store. */
+    private readonly audit?: () => AuditRepo,
+  ) {
     const id = sql.placeholder('id');
     const serial = sql.placeholder('serial');
     this.#bySerial = db.select(viewColumns).from(tokens).where(eq(tokens.serial, serial)).prepare();
@@ -48,8 +57,8 @@ export class TokenRepo {
       .prepare();
     this.#markHandedOut = db
       .update(tokens)
-      .set({ status: 'assigned', lastAcceptedStep: slot('step'), failedAttempts: 0, lockedUntilMs: null, driftSteps: slot('driftSteps') })
-      .where(eq(tokens.id, id))
+      .set({ status: 'assigned', statusChangedAt: slot('at'), lastAcceptedStep: slot('step'), failedAttempts: 0, lockedUntilMs: null, driftSteps: slot('driftSteps') })
+      .where(and(eq(tokens.id, id), inArray(tokens.status, [...TRANSITIONS['hand-out'].from])))
       .prepare();
     this.#countWrongCode = db.update(tokens).set({ failedAttempts: slot('failedAttempts') }).where(eq(tokens.id, id)).prepare();
     // A lock starts a fresh count for when it ends.
@@ -61,9 +70,31 @@ export class TokenRepo {
       .where(and(eq(tokens.id, id), or(isNull(tokens.lastAcceptedStep), lt(tokens.lastAcceptedStep, step))))
       .prepare();
     // last_accepted_step stays: the code that verified an undone hand-out stays used.
-    this.#returnToStock = db.update(tokens).set({ status: 'in-stock', failedAttempts: 0, lockedUntilMs: null }).where(eq(tokens.id, id)).prepare();
+    this.#returnToStock = db
+      .update(tokens)
+      .set({ status: 'in-stock', statusChangedAt: slot('at'), failedAttempts: 0, lockedUntilMs: null })
+      .where(and(eq(tokens.id, id), inArray(tokens.status, [...TRANSITIONS.undo.from])))
+      .prepare();
+    this.#lifecycleState = db
+      .select({ serial: tokens.serial, status: tokens.status, quarantineReason: tokens.quarantineReason, quarantineOffsetSteps: tokens.quarantineOffsetSteps })
+      .from(tokens)
+      .where(eq(tokens.id, id))
+      .prepare();
+    this.#setStatus = db
+      .update(tokens)
+      .set({
+        status: slot('to'),
+        statusChangedAt: slot('at'),
+        quarantineReason: slot('quarantineReason'),
+        quarantineOffsetSteps: slot('quarantineOffsetSteps'),
+        failedAttempts: 0,
+        lockedUntilMs: null,
+      })
+      .where(and(eq(tokens.id, id), eq(tokens.status, sql.placeholder('from'))))
+      .prepare();
     this.#countInStock = db.select({ n: count() }).from(tokens).where(eq(tokens.status, 'in-stock')).prepare();
     this.#any = db.select({ id: tokens.id }).from(tokens).limit(1).prepare();
+    this.#countWithStatus = db.select({ n: count() }).from(tokens).where(eq(tokens.status, sql.placeholder('status'))).prepare();
   }
 
   bySerial(serial: string): TokenView | undefined {
@@ -88,6 +119,11 @@ export class TokenRepo {
     return this.#countInStock.get()?.n ?? 0;
   }
 
+  /** Tokens in one state (an index range: cheap at a million tokens, for the kiosk header). */
+  countWithStatus(status: TokenStatus): number {
+    return this.#countWithStatus.get({ status })?.n ?? 0;
+  }
+
   countByStatus(): Record<TokenStatus, number> {
     const rows = this.db.select({ status: tokens.status, n: count() }).from(tokens).groupBy(tokens.status).all();
     const counts = Object.fromEntries(TOKEN_STATUSES.map((status) => [status, 0])) as Record<TokenStatus, number>;
@@ -109,9 +145,14 @@ export class TokenRepo {
     return this.#verificationState.get({ id: tokenId });
   }
 
-  /** A verified hand-out: assigned, the step used up, the measured drift kept, any count or lock cleared. */
-  markHandedOut(tokenId: number, accepted: { step: number; driftSteps: number }): void {
-    this.#markHandedOut.run({ id: tokenId, step: accepted.step, driftSteps: accepted.driftSteps });
+  /**
+   * A verified hand-out: assigned, the step used up, the measured drift kept, any count or lock
+   * cleared. Only from a state the lifecycle allows (the caller audits the hand-out itself).
+   */
+  markHandedOut(tokenId: number, accepted: { step: number; driftSteps: number; at?: string }): void {
+    const at = accepted.at ?? new Date().toISOString();
+    const changed = this.#markHandedOut.run({ id: tokenId, step: accepted.step, driftSteps: accepted.driftSteps, at }).changes;
+    if (changed === 0) this.#refuse(tokenId, 'hand-out');
   }
 
   /** Stores a wrong-code count; never touches the lock (a failure cannot clear one). */
@@ -128,9 +169,51 @@ export class TokenRepo {
     return this.#acceptStep.run({ id: tokenId, step }).changes > 0;
   }
 
-  /** An undone hand-out: back in stock, count and lock cleared. */
-  returnToStock(tokenId: number): void {
-    this.#returnToStock.run({ id: tokenId });
+  /** An undone hand-out: back in stock, count and lock cleared (the caller audits the undo). */
+  returnToStock(tokenId: number, at = new Date().toISOString()): void {
+    if (this.#returnToStock.run({ id: tokenId, at }).changes === 0) this.#refuse(tokenId, 'undo');
+  }
+
+  /**
+   * Moves a token along the lifecycle (src/core/lifecycle.ts): checks the event is allowed from its
+   * current state, writes the status and when it changed, and audits it. Must run inside
+   * `store.write()`; a refused event throws a Refusal that says what to do, and writes nothing.
+   * Quarantine keeps its reason and offset; release clears them. Any wrong-code count or lock is cleared.
+   */
+  transition(
+    tokenId: number,
+    event: LifecycleEvent,
+    change: { at: string; actor: string; deskId: string; subject?: Record<string, unknown>; quarantine?: { reason: 'drift' | 'locked-out'; offsetSteps: number | null } },
+  ): { serial: string; from: TokenStatus; to: TokenStatus } {
+    const current = this.#lifecycleState.get({ id: tokenId });
+    if (!current) throw new Error(`token #${tokenId} vanished`);
+    const verdict = checkTransition(current.serial, current.status, event);
+    if (!verdict.ok) throw new Refusal(verdict.code, `${verdict.message}; nothing was changed`, { serial: current.serial, status: current.status });
+    const quarantine =
+      verdict.to === 'quarantined'
+        ? { quarantineReason: change.quarantine?.reason ?? null, quarantineOffsetSteps: change.quarantine?.offsetSteps ?? null }
+        : event === 'release'
+          ? { quarantineReason: null, quarantineOffsetSteps: null }
+          : { quarantineReason: current.quarantineReason, quarantineOffsetSteps: current.quarantineOffsetSteps };
+    const changed = this.#setStatus.run({ id: tokenId, from: current.status, to: verdict.to, at: change.at, ...quarantine }).changes;
+    if (changed !== 1) throw new Error(`token ${current.serial} changed state meanwhile`);
+    if (!this.audit) throw new Error('transition() needs the audit trail: build TokenRepo through the store');
+    this.audit().append({
+      actor: change.actor,
+      deskId: change.deskId,
+      action: auditActionOf(event),
+      at: change.at,
+      subject: { serial: current.serial, from: current.status, to: verdict.to, ...(change.subject ?? {}) },
+    });
+    return { serial: current.serial, from: current.status, to: verdict.to };
+  }
+
+  #refuse(tokenId: number, event: LifecycleEvent): never {
+    const current = this.#lifecycleState.get({ id: tokenId });
+    if (!current) throw new Error(`token #${tokenId} vanished`);
+    const verdict = checkTransition(current.serial, current.status, event);
+    if (verdict.ok) throw new Error(`token ${current.serial} changed state meanwhile`);
+    throw new Refusal(verdict.code, verdict.message, { serial: current.serial, status: current.status });
   }
 }
 

@@ -21,8 +21,8 @@ describe('identify', () => {
     const { inventory, tokens } = await desk();
     const serial = tokens[1]!.serial;
     expect(serial.startsWith('00')).toBe(true);
-    expect(identify(inventory, serial, 'scan')).toEqual({ kind: 'token', serial, status: 'in-stock' });
-    expect(identify(inventory, ` ${serial}\r\n`, 'typed')).toEqual({ kind: 'token', serial, status: 'in-stock' });
+    expect(identify(inventory, serial, 'scan')).toEqual({ kind: 'token', serial, status: 'in-stock', preassignedUpn: null });
+    expect(identify(inventory, ` ${serial}\r\n`, 'typed')).toEqual({ kind: 'token', serial, status: 'in-stock', preassignedUpn: null });
   });
 
   it('finds a person by badge or employee id, scanned or typed', async () => {

@@ -10,6 +10,10 @@ export interface HeaderInfo {
   counts: { inStock: number; handedOutToday: number; waitingForExport: number } | null;
   scanner: string;
   practice: boolean;
+  /** "the kiosk clock looks N minutes off" (services/lifecycle/evidence.ts), shown under the counts. */
+  clockWarning?: string | null;
+  /** "quarantined 2 · returned 1": tokens waiting for an admin, added to the counts when there are any. */
+  setAside?: string;
 }
 
 export function Frame({ header, footer, children, width, height }: { header: HeaderInfo; footer: string[]; children: ReactNode; width: number; height: number }) {
@@ -27,7 +31,7 @@ export function Frame({ header, footer, children, width, height }: { header: Hea
 function Header({ info, width }: { info: HeaderInfo; width: number }) {
   const time = info.clock.toTimeString().slice(0, 8);
   const counts = info.counts
-    ? `in stock ${info.counts.inStock} · today ${info.counts.handedOutToday} · to export ${info.counts.waitingForExport}`
+    ? `in stock ${info.counts.inStock} · today ${info.counts.handedOutToday} · to export ${info.counts.waitingForExport}${info.setAside ? ` · ${info.setAside}` : ''}`
     : '';
   return (
     <Box flexDirection="column" width={width}>
@@ -49,6 +53,13 @@ function Header({ info, width }: { info: HeaderInfo; width: number }) {
           </Text>
         </Box>
       </Box>
+      {info.clockWarning && (
+        <Box paddingX={1}>
+          <Text color={colourOf('warn')} wrap="truncate-end">
+            ! {info.clockWarning}
+          </Text>
+        </Box>
+      )}
       <Text color={colourOf('dim')}>{'─'.repeat(Math.max(0, width))}</Text>
     </Box>
   );

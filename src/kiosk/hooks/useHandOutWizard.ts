@@ -141,10 +141,10 @@ export interface HandOutDesk {
   checkName(name: string): string;
   defaultName(token: TokenView): string;
   triesLeft(token: TokenView): number;
-  handOut(request: { serial: string; upn: string; displayName: string; code: string }): HandOutResult;
+  handOut(request: { serial: string; upn: string; displayName: string; code: string; confirmPreassigned?: boolean }): HandOutResult;
 }
 
-export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, actor: Actor): HandOutDesk {
+export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, actor: Actor, replacesAssignmentId?: number): HandOutDesk {
   const { inventory, now } = kiosk;
   return {
     identify: (text, arrival) => identify(inventory, text, arrival),
@@ -154,7 +154,7 @@ export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, acto
     checkName: checkDisplayName,
     defaultName: defaultDisplayName,
     triesLeft: (token) => triesLeft(token, inventory.settings),
-    handOut: (request) => handOut(inventory, { ...request, actor, now: now() }),
+    handOut: (request) => handOut(inventory, { ...request, actor, now: now(), ...(replacesAssignmentId !== undefined && { replacesAssignmentId }) }),
   };
 }
 
@@ -195,6 +195,8 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
     const found = desk.identify(text, arrival);
     switch (found.kind) {
       case 'token':
+        // A token its seed file names a person for: offer that person first.
+        if (found.preassignedUpn) return chooseEmployee(found.preassignedUpn);
         return notice('info', `that was token ${found.serial}: first choose the employee, then scan the token at the Token step`);
       case 'person':
         return chooseEmployee(found.person.upn, found.person.displayName);
@@ -205,10 +207,18 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
     }
   };
 
+  /** A token its seed file pre-assigned to someone else, shown with a warning: going on to Verify confirms it. */
+  let confirmedPreassigned: string | null = null;
+
   const chooseToken = (serial: string) =>
     attempt(() => {
       const token = desk.checkToken(serial);
       dispatch({ type: 'token-chosen', token, name: desk.defaultName(token), triesLeft: desk.triesLeft(token) });
+      const upn = state.get().employee?.upn;
+      confirmedPreassigned = token.preassignedUpn && upn && token.preassignedUpn !== upn ? token.serial : null;
+      if (confirmedPreassigned) {
+        notice('warn', `token ${token.serial} was pre-assigned to ${token.preassignedUpn} by its seed file: going on hands it to ${upn} instead (recorded as confirmed). Esc to take another token`);
+      }
     });
 
   const chooseName = () => attempt(() => dispatch({ type: 'name-confirmed', name: desk.checkName(state.get().name) }));
@@ -217,7 +227,7 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
     const { employee, token, name } = state.get();
     if (!employee || !token) return;
     attempt(() => {
-      const result = desk.handOut({ serial: token.serial, upn: employee.upn, displayName: name, code });
+      const result = desk.handOut({ serial: token.serial, upn: employee.upn, displayName: name, code, confirmPreassigned: confirmedPreassigned === token.serial });
       if (result.ok) {
         dispatch({ type: 'handed-out', done: { serial: result.serial, upn: result.upn, name: result.displayName, offset: describeOffset(result.offsetSteps, result.period) } });
       } else {
@@ -288,11 +298,21 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
 }
 
 /** The wizard for one mounted hand-out screen; Done moves on by itself after DONE_RETURN_MS. */
-export function useHandOutWizard(kiosk: KioskContext, actor: Actor, onExit: () => void): { state: HandOutState; key: (key: KioskKey) => void } {
+export function useHandOutWizard(
+  kiosk: KioskContext,
+  actor: Actor,
+  onExit: () => void,
+  replacing?: { upn: string; assignmentId: number },
+): { state: HandOutState; key: (key: KioskKey) => void } {
   const hooks = useOnce<WizardHooks>(() => ({ exit: () => {}, changed: () => {} }));
   hooks.exit = onExit;
   hooks.changed = kiosk.changed;
-  const wizard = useOnce(() => createHandOutWizard(handOutDesk(kiosk, actor), hooks));
+  const wizard = useOnce(() => {
+    const desk = handOutDesk(kiosk, actor, replacing?.assignmentId);
+    // A replacement starts at the Token step for the employee whose token was just ended.
+    const initial = replacing ? handOutReducer(HAND_OUT_START, { type: 'employee-chosen', employee: desk.checkEmployee(replacing.upn) }) : HAND_OUT_START;
+    return createHandOutWizard(desk, hooks, initial);
+  });
   const state = useScreenState(wizard.state);
   useEffect(() => {
     if (state.step !== 'Done') return;

@@ -29,15 +29,18 @@ export function HandOut({
   onExit,
   onProgress,
   onPracticeToken,
+  replacing,
 }: {
   kiosk: KioskContext;
   actor: Actor;
+  /** A replacement (Return screen): the employee is known, the new hand-out names the one it replaces. */
+  replacing?: { upn: string; assignmentId: number };
   onExit: () => void;
   onProgress?: (progress: HandOutProgress) => void;
   /** Practice mode: the side panel shows this token's live code. */
   onPracticeToken?: (serial: string | null) => void;
 }) {
-  const { state, key } = useHandOutWizard(kiosk, actor, onExit);
+  const { state, key } = useHandOutWizard(kiosk, actor, onExit, replacing);
   useKeys(key);
   const { step, employee, token, done, notice } = state;
 

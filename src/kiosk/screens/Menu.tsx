@@ -4,12 +4,14 @@ import type { Actor } from '../../services/actor.js';
 import { isChar, isKey } from '../input/keys.js';
 import { useKeys } from '../input/KeyRouter.js';
 
-export type MenuChoice = 'hand-out' | 'today' | 'self-check' | 'imports' | 'batches' | 'sign-out' | 'quit';
+export type MenuChoice = 'hand-out' | 'today' | 'self-check' | 'imports' | 'batches' | 'return' | 'holders' | 'sign-out' | 'quit';
 
 export const MENU_ITEMS: Array<{ key: string; choice: MenuChoice; label: string; admin?: boolean }> = [
   { key: 'h', choice: 'hand-out', label: 'Hand out a token' },
   { key: 't', choice: 'today', label: "Today's hand-outs (and undo)" },
   { key: 'c', choice: 'self-check', label: 'Employee self-check' },
+  { key: 'r', choice: 'return', label: 'Return, lost or replace a token' },
+  { key: 'w', choice: 'holders', label: 'Who holds what', admin: true },
   { key: 'i', choice: 'imports', label: 'Seed files: import a box', admin: true },
   { key: 'b', choice: 'batches', label: 'Batches: export, void, mark uploaded', admin: true },
   { key: 's', choice: 'sign-out', label: 'Sign out' },
