@@ -5,11 +5,27 @@ import { describeOffset } from '../core/drift.js';
 import { UsageError } from '../core/errors.js';
 import { createIdentityFile, decryptBatchFile } from '../services/batch/decrypt.js';
 import { parseIdentityList } from '../services/batch/encryption.js';
-import { listBatches, markUploaded, showBatch, voidBatch } from '../services/batch/lifecycle.js';
+import { listBatches, markUploaded, showBatch, voidBatch, type FilesOutcome, type LeftFile } from '../services/batch/lifecycle.js';
 import { MERGEABLE_FORMATS, mergeBatches } from '../services/batch/merge.js';
 import { sweepOrphanedBatchFiles } from '../services/batch/orphans.js';
 import { printOrphans } from './export.js';
 import { asAdmin, out, printJson, run, withHome, withInventory, withJson, withSignIn } from './shared.js';
+
+/** The copies of a batch's files tokendesk could not remove: they may hold seeds, so the admin must. */
+function printLeftFiles(left: LeftFile[]): void {
+  for (const file of left) {
+    out(`  NOT removed ${file.path}${file.holdsSeeds ? ' (holds seeds in plain text)' : ''}: ${file.reason}`);
+  }
+  if (left.some((f) => f.holdsSeeds)) out('  Delete those copies by hand: until then the seeds in them are not only in the identity provider.');
+}
+
+function printPurgedFiles(files: FilesOutcome): void {
+  for (const path of files.removed) out(`  removed ${path} (overwritten with zeros, then deleted)`);
+  for (const path of files.alreadyGone) out(`  already gone ${path}`);
+  printLeftFiles(files.left);
+  for (const file of files.kept) out(`  kept ${file.path} (${file.role === 'encrypted' ? 'encrypted with age: it still opens with the identity it was encrypted to' : 'no seed in it'})`);
+  if (files.left.length === 0) out('  No plaintext copy of these seeds that this desk wrote is left; copies you made yourself (USB stick, share, mail) are yours to delete.');
+}
 
 export function registerBatch(program: Command): void {
   const batch = program.command('batch').description('exported batches: list, show, void, mark uploaded, merge; decrypt and keygen for encrypted ones');
@@ -61,8 +77,9 @@ export function registerBatch(program: Command): void {
         const result = voidBatch(inventory, { batch: id, reason: options.reason, actor });
         if (options.json) return printJson({ ok: true, ...result });
         out(`Batch ${result.batch} is void: ${result.returnedToWaiting} hand-out(s) are waiting for export again.`);
-        for (const path of result.removedFiles) out(`  removed ${path}`);
-        out('Delete any copy of its file you made (USB stick, share): it must not be uploaded. Export again for a new batch.');
+        for (const path of result.removedFiles) out(`  removed ${path} (overwritten, then deleted)`);
+        printLeftFiles(result.leftFiles);
+        out('Delete any copy of its file you made yourself (USB stick, share, mail): it must not be uploaded. Export again for a new batch.');
       });
     });
 
@@ -78,6 +95,7 @@ export function registerBatch(program: Command): void {
         if (options.purgeSeeds) {
           out(`Purged ${result.purged} seed(s)${result.alreadyPurged > 0 ? ` (${result.alreadyPurged} were already gone)` : ''}: those tokens can no longer be checked at this desk's self-check, and the batch cannot be written again.`);
           if (result.walCleared === false) out('  The database was busy: the old bytes leave its log at the next checkpoint (close the kiosk and run any command).');
+          if (result.files) printPurgedFiles(result.files);
         } else {
           out(`Seeds are still stored; once the tokens are activated: tokendesk batch mark-uploaded ${result.batch} --purge-seeds`);
         }

@@ -11,6 +11,7 @@ import type { Db } from './connection.js';
 import { AssignmentRepo } from './assignmentRepo.js';
 import { AuditRepo } from './auditRepo.js';
 import { BatchRepo } from './batchRepo.js';
+import { BatchFileRepo } from './batchFileRepo.js';
 import { GraphUploadRepo } from './graphUploadRepo.js';
 import { ImportRepo } from './importRepo.js';
 import { MetaRepo } from './metaRepo.js';
@@ -34,6 +35,7 @@ export class Store {
   #tokens?: TokenRepo;
   #assignments?: AssignmentRepo;
   #batches?: BatchRepo;
+  #batchFiles?: BatchFileRepo;
   #imports?: ImportRepo;
   #staff?: StaffRepo;
   #roster?: RosterRepo;
@@ -57,6 +59,10 @@ export class Store {
   }
   get batches(): BatchRepo {
     return (this.#batches ??= new BatchRepo(this.db));
+  }
+  /** Every file a batch wrote, for purge and void (batchFileRepo.ts). */
+  get batchFiles(): BatchFileRepo {
+    return (this.#batchFiles ??= new BatchFileRepo(this.db));
   }
   get imports(): ImportRepo {
     return (this.#imports ??= new ImportRepo(this.db));

@@ -7,23 +7,19 @@
  * changes it only if it is still as read: another process that voided or marked it meanwhile
  * makes this one refuse (`batch-changed`) instead of changing it twice.
  */
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { Refusal } from '../../core/errors.js';
 import type { BatchMemberView, BatchRecord, WaitingAssignment } from '../../store/batchRepo.js';
 import type { Inventory } from '../../store/db.js';
-import { fsyncDir } from '../../store/atomicFile.js';
 import { authorise, type Actor } from '../actor.js';
 import { findBatch } from './find.js';
-import { readManifestFile } from './manifestFiles.js';
-import { AGE_SUFFIX, manifestFileName } from './names.js';
+import { removeBatchFiles, type FilesOutcome, type LeftFile } from './files.js';
 import { waitingFilter, type WaitingFilter } from './waiting.js';
 
 export type { BatchRecord, WaitingAssignment } from '../../store/batchRepo.js';
 export type BatchView = BatchRecord;
 export type BatchRowView = BatchMemberView;
 export { findBatch } from './find.js';
+export type { FilesOutcome, LeftFile } from './files.js';
 
 /** A test hook between the checks and the change: a test lets another process act there. */
 export interface LifecycleFaults {
@@ -70,8 +66,10 @@ export interface VoidResult {
   batch: string;
   /** Hand-outs back to "waiting for export". */
   returnedToWaiting: number;
-  /** This batch's files removed from HOME/exports (copies elsewhere are the admin's to delete). */
+  /** This batch's files overwritten and deleted, in the home and in any `--out` folder it wrote to. */
   removedFiles: string[];
+  /** Its files tokendesk could not remove (a stick not plugged in, a changed file), and why: the admin must. */
+  leftFiles: LeftFile[];
 }
 
 /** The batch was not uploaded and will not be: its hand-outs wait for the next export. */
@@ -94,30 +92,9 @@ export function voidBatch(inventory: Inventory, request: VoidRequest): VoidResul
     store.audit.append({ actor: request.actor.name, deskId, action: 'void-batch', at, subject: { batch: batch.name, count: n, reason } });
     return n;
   });
-  return { batch: batch.name, returnedToWaiting: returned, removedFiles: removeVoidFiles(inventory, batch) };
-}
-
-/**
- * After the commit: the file of a void batch must not be uploaded by mistake, and it holds seeds.
- * Only files that are this batch's own bytes are removed (the sha256s in the database and manifest).
- */
-function removeVoidFiles(inventory: Inventory, batch: BatchRecord): string[] {
-  const dir = inventory.paths.exports;
-  const read = readManifestFile(join(dir, manifestFileName(batch.name)));
-  const manifest = 'manifest' in read ? read.manifest : null;
-  const encryptedSha256 = manifest && 'encrypted' in manifest ? (manifest.encrypted?.sha256 ?? null) : null;
-  const ours = (path: string, sha256: string | null) => sha256 !== null && createHash('sha256').update(readFileSync(path)).digest('hex') === sha256;
-  const removed: string[] = [];
-  for (const name of [batch.fileName, `${batch.fileName}${AGE_SUFFIX}`, manifestFileName(batch.name)]) {
-    const path = join(dir, name);
-    if (!existsSync(path)) continue;
-    if (name === batch.fileName && !ours(path, batch.sha256)) continue; // not ours: leave it
-    if (name.endsWith(AGE_SUFFIX) && !ours(path, encryptedSha256)) continue;
-    unlinkSync(path);
-    removed.push(path);
-  }
-  if (removed.length > 0) fsyncDir(dir);
-  return removed;
+  // After the commit: the files of a void batch must not be uploaded by mistake, and they hold seeds.
+  const files = removeBatchFiles(inventory, batch, 'all', at);
+  return { batch: batch.name, returnedToWaiting: returned, removedFiles: files.removed, leftFiles: files.left };
 }
 
 export interface MarkUploadedRequest {
@@ -143,6 +120,11 @@ export interface MarkUploadedResult {
    * it; false when another connection held it open (they go at its next checkpoint).
    */
   walCleared: boolean | null;
+  /**
+   * With a purge: the batch's plaintext files overwritten and deleted, and the copies that could not
+   * be (they still hold seeds: the admin must delete them); null without a purge.
+   */
+  files: FilesOutcome | null;
 }
 
 export function markUploaded(inventory: Inventory, request: MarkUploadedRequest): MarkUploadedResult {
@@ -182,7 +164,9 @@ export function markUploaded(inventory: Inventory, request: MarkUploadedRequest)
   });
 
   const walCleared = request.purgeSeeds && outcome.purged > 0 ? store.batches.clearWal() : null;
-  return { batch: batch.name, ...outcome, walCleared };
+  // The seeds are gone from the database: now from every plaintext file the batch wrote that can be reached.
+  const files = request.purgeSeeds ? removeBatchFiles(inventory, batch, 'seeds', at) : null;
+  return { batch: batch.name, ...outcome, walCleared, files };
 }
 
 function changedMeanwhile(inventory: Inventory, batch: BatchRecord): Refusal {

@@ -14,6 +14,7 @@ import { BATCH_TARGETS, exporters, type BatchFormat, type BatchManifest } from '
 import type { Inventory } from '../../store/db.js';
 import { authorise } from '../actor.js';
 import { AGE_SUFFIX, batchFileName, batchNamePrefix, manifestFileName, nextBatchName, stagingFileName } from './names.js';
+import { recordBatchFile } from './files.js';
 import { commitUnderLock, encryptedAuditFields, encryptedInfo, stageEncrypted, stagePlain, withoutLayoutOne, type Staged } from './publish.js';
 import type { RenderPlan } from './render.js';
 import type { ExportRequest, ExportResult } from './types.js';
@@ -88,6 +89,8 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, batch: { f
         createdBy: request.actor.name,
         exportOptions: exportOptionsText(request),
       });
+      recordBatchFile(inventory, batchId, filePath, staged.encryption ? 'encrypted' : 'body', createdAt);
+      recordBatchFile(inventory, batchId, manifestPath, 'manifest', createdAt);
       // Every hand-out written must still be waiting exactly as read: one undone or exported meanwhile refuses all.
       const marked = store.batches.markExported(batchId, rendered.assignmentIds);
       if (marked.assignments !== rendered.count || marked.tokens !== rendered.count) {

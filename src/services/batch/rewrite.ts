@@ -18,6 +18,7 @@ import { commitUnderLock, encryptedAuditFields, encryptedInfo, stageEncrypted, s
 import type { RenderPlan, UserNameSource } from './render.js';
 import type { ExportRequest, ExportResult } from './types.js';
 import { findBatch } from './find.js';
+import { recordBatchFile } from './files.js';
 
 interface RewritePlan {
   batch: BatchRecord;
@@ -138,6 +139,8 @@ function commitRewrite(inventory: Inventory, request: ExportRequest, plan: Rewri
       // Replacing a file under this batch's name with the batch's own bytes is always right.
       locked.placeFile(staged, filePath, { exclusive: false });
       locked.publishManifest(manifestPath, manifest, staged, { exclusive: false });
+      recordBatchFile(inventory, batch.id, filePath, staged.encryption ? 'encrypted' : 'body', plan.now.toISOString());
+      recordBatchFile(inventory, batch.id, manifestPath, 'manifest', plan.now.toISOString());
       store.audit.append({
         actor: request.actor.name,
         deskId,
