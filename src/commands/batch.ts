@@ -41,7 +41,7 @@ export function registerBatch(program: Command): void {
         if (rows.length === 0) return out('No batches yet: `tokendesk export` makes one from verified hand-outs.');
         out(`${'BATCH'.padEnd(28)} ${'FORMAT'.padEnd(10)} ${'TOKENS'.padStart(6)}  ${'STATUS'.padEnd(9)} CREATED`);
         for (const b of rows) {
-          out(`${b.name.padEnd(28)} ${b.format.padEnd(10)} ${String(b.rowCount).padStart(6)}  ${b.status.padEnd(9)} ${b.createdAt} by ${b.createdBy}`);
+          out(`${b.name.padEnd(28)} ${b.format.padEnd(10)} ${String(b.rowCount).padStart(6)}  ${b.status.padEnd(9)} ${b.createdAt} by ${b.createdBy}${b.kind === 'removal' ? '  (removal batch)' : ''}`);
         }
       });
     });
@@ -59,6 +59,13 @@ export function registerBatch(program: Command): void {
         out(`  file      ${b.fileName}  sha256 ${b.sha256}`);
         if (b.uploadedAt) out(`  uploaded  ${b.uploadedAt}${details.seedsPurged > 0 ? `, ${details.seedsPurged} seed(s) purged` : ''}`);
         if (b.voidedAt) out(`  void      ${b.voidedAt}: ${b.voidReason}; its hand-outs went back to waiting`);
+        if (b.kind === 'removal') {
+          out('  kind      removal: tokens the identity provider must forget');
+          out('');
+          out(`${'SERIAL'.padEnd(16)} ${'FROM'.padEnd(32)} ${'ACTION'.padEnd(9)} ${'REASON'.padEnd(9)} DONE`);
+          for (const r of details.removals) out(`${r.serial.padEnd(16)} ${r.upn.padEnd(32)} ${r.action.padEnd(9)} ${r.reason.padEnd(9)} ${r.doneAt ?? '-'}`);
+          return;
+        }
         if (details.rows.length === 0) return;
         out('');
         out(`${'SERIAL'.padEnd(16)} ${'UPN'.padEnd(32)} ${'TOKEN NAME'.padEnd(20)} ${'VERIFIED AT'.padEnd(24)} OFFSET`);
@@ -92,6 +99,7 @@ export function registerBatch(program: Command): void {
         const result = markUploaded(inventory, { batch: id, purgeSeeds: options.purgeSeeds ?? false, actor });
         if (options.json) return printJson({ ok: true, ...result });
         out(result.newlyMarked ? `Batch ${result.batch} marked uploaded (${result.uploadedAt}).` : `Batch ${result.batch} was already marked uploaded (${result.uploadedAt}).`);
+        if (result.removalsDone !== null) return out(`${result.removalsDone} removal(s) recorded done: the identity provider forgot those tokens.`);
         if (options.purgeSeeds) {
           out(`Purged ${result.purged} seed(s)${result.alreadyPurged > 0 ? ` (${result.alreadyPurged} were already gone)` : ''}: those tokens can no longer be checked at this desk's self-check, and the batch cannot be written again.`);
           if (result.walCleared === false) out('  The database was busy: the old bytes leave its log at the next checkpoint (close the kiosk and run any command).');

@@ -106,7 +106,9 @@ export function batchActions(batch: BatchSubject, actor: Actor): BatchActions {
     ? roleRefusal(actor, 'void batch')
     : batch.status === 'void'
       ? isVoid
-      : batch.status === 'uploaded'
+      : batch.status === 'partly-uploaded'
+        ? no('batch-partly-uploaded', `batch ${batch.name} is partly uploaded: some of its tokens are in the identity provider already; finish it instead of voiding it`)
+        : batch.status === 'uploaded'
         ? no(
             'batch-uploaded',
             `batch ${batch.name} was uploaded (${batch.uploadedAt}); it cannot be voided here. Remove its tokens in the identity provider first`,

@@ -245,12 +245,12 @@ export class BatchRepo {
     return this.db.update(assignments).set({ batchId: null }).where(eq(assignments.batchId, batchId)).run().changes;
   }
 
-  /** Inside the caller's write: exported -> uploaded, with its tokens; false when it was not `exported`. */
+  /** Inside the caller's write: exported or partly uploaded -> uploaded, with its tokens; false when it was neither. */
   setUploaded(batchId: number, at: string): boolean {
     const changed = this.db
       .update(batches)
       .set({ status: 'uploaded', uploadedAt: at })
-      .where(and(eq(batches.id, batchId), eq(batches.status, 'exported')))
+      .where(and(eq(batches.id, batchId), inArray(batches.status, ['exported', 'partly-uploaded'])))
       .run().changes;
     if (changed !== 1) return false;
     this.db

@@ -12,6 +12,7 @@ import { AssignmentRepo } from './assignmentRepo.js';
 import { AuditRepo } from './auditRepo.js';
 import { BatchRepo } from './batchRepo.js';
 import { BatchFileRepo } from './batchFileRepo.js';
+import { RemovalBatchRepo } from './removalBatchRepo.js';
 import { GraphUploadRepo } from './graphUploadRepo.js';
 import { ImportRepo } from './importRepo.js';
 import { MetaRepo } from './metaRepo.js';
@@ -36,6 +37,7 @@ export class Store {
   #assignments?: AssignmentRepo;
   #batches?: BatchRepo;
   #batchFiles?: BatchFileRepo;
+  #removalBatches?: RemovalBatchRepo;
   #imports?: ImportRepo;
   #staff?: StaffRepo;
   #roster?: RosterRepo;
@@ -63,6 +65,10 @@ export class Store {
   /** Every file a batch wrote, for purge and void (batchFileRepo.ts). */
   get batchFiles(): BatchFileRepo {
     return (this.#batchFiles ??= new BatchFileRepo(this.db));
+  }
+  /** Removals as removal batches carry them (removalBatchRepo.ts). */
+  get removalBatches(): RemovalBatchRepo {
+    return (this.#removalBatches ??= new RemovalBatchRepo(this.db));
   }
   get imports(): ImportRepo {
     return (this.#imports ??= new ImportRepo(this.db));

@@ -40,8 +40,8 @@ export interface FilesOutcome {
 }
 
 /** Inside the caller's write: a batch's file was (re)written at `path`. */
-export function recordBatchFile(inventory: Inventory, batchId: number, path: string, role: BatchFileRole, at: string): void {
-  inventory.store.batchFiles.record({ batchId, path: resolve(path), role, holdsSeeds: role === 'body', writtenAt: at });
+export function recordBatchFile(inventory: Inventory, batchId: number, path: string, role: BatchFileRole, at: string, holdsSeeds = role === 'body'): void {
+  inventory.store.batchFiles.record({ batchId, path: resolve(path), role, holdsSeeds, writtenAt: at });
 }
 
 interface Known extends BatchFileView {

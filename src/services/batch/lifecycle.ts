@@ -10,6 +10,7 @@
 import { Refusal } from '../../core/errors.js';
 import type { BatchMemberView, BatchRecord, WaitingAssignment } from '../../store/batchRepo.js';
 import type { Inventory } from '../../store/db.js';
+import type { RemovalBatchRow } from '../../store/removalBatchRepo.js';
 import { authorise, type Actor } from '../actor.js';
 import { findBatch } from './find.js';
 import { removeBatchFiles, type FilesOutcome, type LeftFile } from './files.js';
@@ -46,12 +47,15 @@ export interface BatchDetails {
   /** In file order. Empty for a void batch: its hand-outs went back to waiting. */
   rows: BatchRowView[];
   seedsPurged: number;
+  /** A removal batch's tokens and what the identity provider is asked to do (empty for hand-out batches). */
+  removals: RemovalBatchRow[];
 }
 
 export function showBatch(inventory: Inventory, idOrName: string | number): BatchDetails {
   const batch = findBatch(inventory, idOrName);
   const rows = inventory.store.batches.membersOf(batch.id);
-  return { batch, rows, seedsPurged: rows.filter((r) => r.seedPurged).length };
+  const removals = batch.kind === 'removal' ? inventory.store.removalBatches.ofBatch(batch.id) : [];
+  return { batch, rows, seedsPurged: rows.filter((r) => r.seedPurged).length, removals };
 }
 
 export interface VoidRequest {
@@ -64,7 +68,7 @@ export interface VoidRequest {
 
 export interface VoidResult {
   batch: string;
-  /** Hand-outs back to "waiting for export". */
+  /** Hand-outs back to "waiting for export" (for a removal batch: removals back to waiting for the next removal batch). */
   returnedToWaiting: number;
   /** This batch's files overwritten and deleted, in the home and in any `--out` folder it wrote to. */
   removedFiles: string[];
@@ -88,8 +92,9 @@ export function voidBatch(inventory: Inventory, request: VoidRequest): VoidResul
 
   const returned = store.write((): number => {
     if (!store.batches.setVoid(batch.id, at, reason)) throw changedMeanwhile(inventory, batch);
-    const n = store.batches.returnToWaiting(batch.id);
-    store.audit.append({ actor: request.actor.name, deskId, action: 'void-batch', at, subject: { batch: batch.name, count: n, reason } });
+    const removal = batch.kind === 'removal';
+    const n = removal ? store.removalBatches.returnToWaiting(batch.id) : store.batches.returnToWaiting(batch.id);
+    store.audit.append({ actor: request.actor.name, deskId, action: 'void-batch', at, subject: { batch: batch.name, count: n, reason, ...(removal ? { kind: 'removal' } : {}) } });
     return n;
   });
   // After the commit: the files of a void batch must not be uploaded by mistake, and they hold seeds.
@@ -125,6 +130,8 @@ export interface MarkUploadedResult {
    * be (they still hold seeds: the admin must delete them); null without a purge.
    */
   files: FilesOutcome | null;
+  /** A removal batch: removals recorded done now (the identity provider forgot those tokens); null for hand-outs. */
+  removalsDone: number | null;
 }
 
 export function markUploaded(inventory: Inventory, request: MarkUploadedRequest): MarkUploadedResult {
@@ -133,6 +140,10 @@ export function markUploaded(inventory: Inventory, request: MarkUploadedRequest)
   const { store, deskId } = inventory;
   const batch = findBatch(inventory, request.batch);
   if (batch.status === 'void') refuseUnlessExported(batch, 'mark uploaded');
+  const removal = batch.kind === 'removal';
+  if (removal && request.purgeSeeds) {
+    throw new Refusal('no-seeds', `batch ${batch.name} is a removal batch: it holds no seeds to purge. Mark it uploaded without --purge-seeds; nothing changed`);
+  }
   if (batch.status === 'uploaded' && !request.purgeSeeds) {
     throw new Refusal('already-uploaded', `batch ${batch.name} was already marked uploaded (${batch.uploadedAt}); nothing changed`);
   }
@@ -145,10 +156,18 @@ export function markUploaded(inventory: Inventory, request: MarkUploadedRequest)
   const outcome = store.write(() => {
     let newlyMarked = false;
     let uploadedAt = batch.uploadedAt ?? at;
-    if (batch.status === 'exported') {
-      // Still exported as read, or someone else changed it meanwhile.
+    let removalsDone: number | null = null;
+    if (batch.status === 'exported' || batch.status === 'partly-uploaded') {
+      // Still as read, or someone else changed it meanwhile. Partly uploaded: the admin finished the rest another way.
       if (!store.batches.setUploaded(batch.id, at)) throw changedMeanwhile(inventory, batch);
-      store.audit.append({ actor: request.actor.name, deskId, action: 'mark-uploaded', at, subject: { batch: batch.name, count: batch.rowCount } });
+      if (removal) removalsDone = store.removalBatches.markDone(batch.id, at);
+      store.audit.append({
+        actor: request.actor.name,
+        deskId,
+        action: 'mark-uploaded',
+        at,
+        subject: { batch: batch.name, count: batch.rowCount, ...(removal ? { kind: 'removal', removalsDone } : {}), ...(batch.status === 'partly-uploaded' ? { was: 'partly-uploaded' } : {}) },
+      });
       newlyMarked = true;
       uploadedAt = at;
     } else if (store.batches.byId(batch.id)?.status !== 'uploaded') {
@@ -160,7 +179,7 @@ export function markUploaded(inventory: Inventory, request: MarkUploadedRequest)
       ({ purged, alreadyPurged } = store.batches.purgeSeeds(batch.id, at));
       store.audit.append({ actor: request.actor.name, deskId, action: 'purge-seeds', at, subject: { batch: batch.name, purged } });
     }
-    return { newlyMarked, purged, alreadyPurged, uploadedAt };
+    return { newlyMarked, purged, alreadyPurged, uploadedAt, removalsDone };
   });
 
   const walCleared = request.purgeSeeds && outcome.purged > 0 ? store.batches.clearWal() : null;
@@ -180,6 +199,13 @@ function changedMeanwhile(inventory: Inventory, batch: BatchRecord): Refusal {
 function refuseUnlessExported(batch: BatchRecord, what: 'void' | 'mark uploaded'): void {
   if (batch.status === 'void') {
     throw new Refusal('batch-void', `batch ${batch.name} is already void (${batch.voidReason ?? 'no reason given'}); nothing changed`);
+  }
+  if (batch.status === 'partly-uploaded' && what === 'void') {
+    throw new Refusal(
+      'batch-partly-uploaded',
+      `batch ${batch.name} is partly uploaded: some of its tokens are in the identity provider already, so it cannot be voided. ` +
+        'Finish it (run the upload again, or `tokendesk batch mark-uploaded` once the rest is in), then take back what must go with a removal batch',
+    );
   }
   if (batch.status === 'uploaded' && what === 'void') {
     throw new Refusal(
