@@ -153,3 +153,18 @@ describe('partly uploaded hand-out batches', () => {
     for (const t of tokens) expect(findToken(inventory, t.serial)).toMatchObject({ status: 'uploaded', seedPurged: true });
   });
 });
+
+describe('export --batch of a removal batch', () => {
+  it('writes it again byte for byte, elsewhere too; refuses it once void', async () => {
+    const { inventory } = await twoRemovals();
+    const first = exportRemovalBatch(inventory, { format: 'linotp-csv', actor: ADMIN, now: NOW });
+    const again = exportBatch(inventory, { batch: first.manifest!.batch, outDir: `${inventory.paths.dir}/copy`, actor: ADMIN, now: NOW });
+    expect(again.rewritten).toBe(true);
+    expect(readFileSync(again.filePath!).equals(readFileSync(first.filePath!))).toBe(true);
+    expect(readFileSync(again.manifestPath!).equals(readFileSync(first.manifestPath!))).toBe(true);
+    expect(refusalOf(() => exportBatch(inventory, { batch: first.manifest!.batch, format: 'oath-csv', actor: ADMIN })).code).toBe('format-differs');
+    const voided = voidBatch(inventory, { batch: first.manifest!.batch, reason: 'x', actor: ADMIN, now: NOW });
+    expect(voided.removedFiles).toHaveLength(4);
+    expect(refusalOf(() => exportBatch(inventory, { batch: first.manifest!.batch, actor: ADMIN })).code).toBe('batch-void');
+  });
+});

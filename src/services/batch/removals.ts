@@ -16,6 +16,7 @@ import { Refusal } from '../../core/errors.js';
 import { isRemovalFormat, REMOVAL_EXTENSIONS, REMOVAL_FORMATS, renderRemovalList, whyNoRemoval, type RemovalFormat } from '../../formats/removalList.js';
 import type { BatchFormat, BatchManifest } from '../../formats/index.js';
 import { TempFile } from '../../store/atomicFile.js';
+import type { BatchRecord } from '../../store/batchRepo.js';
 import type { Inventory } from '../../store/db.js';
 import { authorise, type Actor } from '../actor.js';
 import { recordBatchFile } from './files.js';
@@ -116,6 +117,72 @@ export function exportRemovalBatch(inventory: Inventory, request: RemovalExportR
       };
       locked.publishManifest(manifestPath, manifest, staged, { exclusive: true });
       return { manifest, filePath, manifestPath, ...none };
+    });
+  } finally {
+    (temp as TempFile | null)?.discard();
+  }
+}
+
+/**
+ * `export --batch ID` of a removal batch: its file and manifest written again from its rows, only
+ * when they come out with the sha256 recorded at export (a void batch is refused: its removals went
+ * back to waiting).
+ */
+export function rewriteRemovalBatch(inventory: Inventory, batch: BatchRecord, request: { outDir?: string; actor: Actor; now?: number; format?: BatchFormat }): ExportResult {
+  authorise(request.actor, 'export');
+  if (batch.status === 'void') {
+    throw new Refusal('batch-void', `removal batch ${batch.name} was voided (${batch.voidReason ?? 'no reason given'}); its removals went back to waiting: export them as a new removal batch`);
+  }
+  if (!isRemovalFormat(batch.format)) throw new Refusal('unknown-format', `removal batch ${batch.name} has format "${batch.format}", which this version cannot write`);
+  if (request.format !== undefined && request.format !== batch.format) {
+    throw new Refusal('format-differs', `batch ${batch.name} is ${batch.format}; it can only be written again as ${batch.format} (leave out --format)`);
+  }
+  const format: RemovalFormat = batch.format;
+  const { store, deskId } = inventory;
+  const outDir = resolve(request.outDir ?? inventory.paths.exports);
+  mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  const at = new Date(request.now ?? Date.now()).toISOString();
+  let temp: TempFile | null = null;
+  try {
+    return commitUnderLock(inventory, { outDir }, (locked): ExportResult => {
+      const rows = store.removalBatches.ofBatch(batch.id);
+      const bytes = renderRemovalList(format, rows, batch.name);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (sha256 !== batch.sha256 || rows.length !== batch.rowCount) {
+        throw new Refusal('rewrite-differs', `removal batch ${batch.name} would not come out byte for byte as exported (were its stored rows changed?); nothing was written`);
+      }
+      const exportEntry = store.audit.exportEntryOf(batch.name);
+      if (!exportEntry) throw new Refusal('audit-missing', `the audit trail has no export entry for batch ${batch.name}; run \`tokendesk audit verify\``);
+      const filePath = join(outDir, batch.fileName);
+      const manifestPath = join(outDir, manifestFileName(batch.name));
+      temp = new TempFile(filePath);
+      temp.write(bytes);
+      temp.finish();
+      const staged: Staged = {
+        file: temp,
+        assignments: null,
+        rendered: { count: rows.length, sha256, assignmentIds: [], unsupported: [], carriers: [], hasAssignments: false },
+        encryption: null,
+        discard: () => temp?.discard(),
+      };
+      locked.placeFile(staged, filePath, { exclusive: false });
+      const manifest: BatchManifest = {
+        batch: batch.name,
+        deskId: batch.deskId,
+        format,
+        kind: 'removal',
+        file: batch.fileName,
+        count: batch.rowCount,
+        sha256: batch.sha256,
+        createdAt: batch.createdAt,
+        createdBy: batch.createdBy,
+        auditHead: { seq: exportEntry.seq, hash: exportEntry.hash },
+      };
+      locked.publishManifest(manifestPath, manifest, staged, { exclusive: false });
+      recordBatchFile(inventory, batch.id, filePath, 'body', at, false);
+      recordBatchFile(inventory, batch.id, manifestPath, 'manifest', at);
+      store.audit.append({ actor: request.actor.name, deskId, action: 'rewrite-batch', at, subject: { batch: batch.name, kind: 'removal', format, count: batch.rowCount, sha256, file: batch.fileName } });
+      return { manifest, filePath, manifestPath, leftWaiting: [], rewritten: true, orphaned: locked.orphaned };
     });
   } finally {
     (temp as TempFile | null)?.discard();
