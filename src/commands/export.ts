@@ -96,6 +96,7 @@ export function registerExport(program: Command): void {
           out(result.rewritten ? `Batch ${m.batch} written again, byte for byte: ${m.count} token(s) in ${m.format}` : `Batch ${m.batch}: ${m.count} token(s) in ${m.format}`);
           out(`  file      ${result.filePath}`);
           out(`  manifest  ${result.manifestPath}`);
+          if (result.assignmentListPath) out(`  assign    ${result.assignmentListPath} (who gets which token: assign each row after the import; no seed in it)`);
           if (m.layout !== undefined && m.format === 'graph-json') out('  The file is the Graph bulk-create body, to send as-is; who gets each token is in the manifest ("assignments").');
           if (m.encrypted) {
             out(`  sha256    ${m.sha256} (of the plaintext, checked by \`batch decrypt\`)`);

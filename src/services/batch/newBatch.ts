@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../../core/errors.js';
-import { BATCH_TARGETS, exporters, type BatchFormat, type BatchManifest } from '../../formats/index.js';
+import { assignmentListFileName, BATCH_TARGETS, exporters, type BatchFormat, type BatchManifest } from '../../formats/index.js';
 import type { Inventory } from '../../store/db.js';
 import { authorise } from '../actor.js';
 import { AGE_SUFFIX, batchFileName, batchNamePrefix, manifestFileName, nextBatchName, stagingFileName } from './names.js';
@@ -77,6 +77,9 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, batch: { f
       const manifestPath = join(outDir, manifestFileName(name));
       const createdAt = now.toISOString();
       locked.placeFile(staged, filePath, { exclusive: true });
+      // LinOTP and multiOTP: who gets which token, beside the file (their imports have no user columns).
+      const listPath = join(outDir, assignmentListFileName(fileName));
+      const listed = locked.placeCompanion(staged, listPath, { exclusive: true });
 
       const batchId = store.batches.insert({
         name,
@@ -91,6 +94,7 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, batch: { f
       });
       recordBatchFile(inventory, batchId, filePath, staged.encryption ? 'encrypted' : 'body', createdAt);
       recordBatchFile(inventory, batchId, manifestPath, 'manifest', createdAt);
+      if (listed) recordBatchFile(inventory, batchId, listPath, 'assignments', createdAt);
       // Every hand-out written must still be waiting exactly as read: one undone or exported meanwhile refuses all.
       const marked = store.batches.markExported(batchId, rendered.assignmentIds);
       if (marked.assignments !== rendered.count || marked.tokens !== rendered.count) {
@@ -132,7 +136,7 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, batch: { f
       };
       // The manifest is durable before the commit too: a committed batch always has both files.
       locked.publishManifest(manifestPath, manifest, staged, { exclusive: true });
-      return { manifest: withoutLayoutOne(manifest), filePath, manifestPath, leftWaiting, rewritten: false, orphaned: locked.orphaned };
+      return { manifest: withoutLayoutOne(manifest), filePath, manifestPath, ...(listed ? { assignmentListPath: listPath } : {}), leftWaiting, rewritten: false, orphaned: locked.orphaned };
     });
   } finally {
     staged.discard();

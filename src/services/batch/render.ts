@@ -27,6 +27,8 @@ export interface RenderPlan {
   purpose: 'export' | 'rewrite';
   /** Receives the manifest's assignment entries as text, for layouts that keep them there. */
   assignments?: (text: string) => void;
+  /** Receives each row written (the companion assignment list of LinOTP and multiOTP batches); never keeps the seed. */
+  companion?: (row: BatchRow, index: number) => void;
   /** What the format reads besides the rows (privacyIDEA realm and resolver...). */
   options?: ExportOptions;
   /** Which name of the holder goes in user columns (privacyIDEA, LinOTP, multiOTP): default the UPN. */
@@ -103,6 +105,7 @@ export function* renderBatch(rows: Iterable<StoredBatchRow>, plan: RenderPlan): 
       if (!writing) continue;
       const index = assignmentIds.length;
       add(writer.row(row, index));
+      plan.companion?.(row, index);
       if (writer.assignment && plan.assignments) plan.assignments(manifestStream.entry(writer.assignment(row, index), index));
       assignmentIds.push(stored.assignmentId);
     } finally {

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../../core/errors.js';
-import { exporters, type BatchExporter, type BatchFormat, type BatchManifest, type ExportOptions } from '../../formats/index.js';
+import { assignmentListFileName, exporters, type BatchExporter, type BatchFormat, type BatchManifest, type ExportOptions } from '../../formats/index.js';
 import type { BatchRecord } from '../../store/batchRepo.js';
 import type { Inventory } from '../../store/db.js';
 import { authorise } from '../actor.js';
@@ -138,9 +138,12 @@ function commitRewrite(inventory: Inventory, request: ExportRequest, plan: Rewri
       const manifestPath = join(outDir, manifestFileName(batch.name));
       // Replacing a file under this batch's name with the batch's own bytes is always right.
       locked.placeFile(staged, filePath, { exclusive: false });
+      const listPath = join(outDir, assignmentListFileName(batch.fileName));
+      const listed = locked.placeCompanion(staged, listPath, { exclusive: false });
       locked.publishManifest(manifestPath, manifest, staged, { exclusive: false });
       recordBatchFile(inventory, batch.id, filePath, staged.encryption ? 'encrypted' : 'body', plan.now.toISOString());
       recordBatchFile(inventory, batch.id, manifestPath, 'manifest', plan.now.toISOString());
+      if (listed) recordBatchFile(inventory, batch.id, listPath, 'assignments', plan.now.toISOString());
       store.audit.append({
         actor: request.actor.name,
         deskId,
@@ -148,7 +151,7 @@ function commitRewrite(inventory: Inventory, request: ExportRequest, plan: Rewri
         at: plan.now.toISOString(),
         subject: { batch: batch.name, format, count: batch.rowCount, sha256: batch.sha256, file: batch.fileName, ...encryptedAuditFields(encrypted) },
       });
-      return { manifest: withoutLayoutOne(manifest), filePath, manifestPath, leftWaiting: [], rewritten: true, orphaned: locked.orphaned };
+      return { manifest: withoutLayoutOne(manifest), filePath, manifestPath, ...(listed ? { assignmentListPath: listPath } : {}), leftWaiting: [], rewritten: true, orphaned: locked.orphaned };
     });
   } finally {
     staged.discard();
