@@ -59,6 +59,10 @@ export function registerBatch(program: Command): void {
         out(`  file      ${b.fileName}  sha256 ${b.sha256}`);
         if (b.uploadedAt) out(`  uploaded  ${b.uploadedAt}${details.seedsPurged > 0 ? `, ${details.seedsPurged} seed(s) purged` : ''}`);
         if (b.voidedAt) out(`  void      ${b.voidedAt}: ${b.voidReason}; its hand-outs went back to waiting`);
+        for (const f of details.files) {
+          const state = f.removedAt ? `removed ${f.removedAt}` : f.holdsSeeds ? 'still there as far as tokendesk knows: HOLDS SEEDS' : 'still there';
+          out(`  wrote     ${f.path} (${f.role}; ${state})`);
+        }
         if (b.kind === 'removal') {
           out('  kind      removal: tokens the identity provider must forget');
           out('');

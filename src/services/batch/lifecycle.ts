@@ -49,13 +49,16 @@ export interface BatchDetails {
   seedsPurged: number;
   /** A removal batch's tokens and what the identity provider is asked to do (empty for hand-out batches). */
   removals: RemovalBatchRow[];
+  /** Every file the batch wrote (home and --out folders), and when tokendesk removed it (null: still there as far as it knows). */
+  files: Array<{ path: string; role: string; holdsSeeds: boolean; writtenAt: string; removedAt: string | null }>;
 }
 
 export function showBatch(inventory: Inventory, idOrName: string | number): BatchDetails {
   const batch = findBatch(inventory, idOrName);
   const rows = inventory.store.batches.membersOf(batch.id);
   const removals = batch.kind === 'removal' ? inventory.store.removalBatches.ofBatch(batch.id) : [];
-  return { batch, rows, seedsPurged: rows.filter((r) => r.seedPurged).length, removals };
+  const files = inventory.store.batchFiles.ofBatch(batch.id).map(({ path, role, holdsSeeds, writtenAt, removedAt }) => ({ path, role, holdsSeeds, writtenAt, removedAt }));
+  return { batch, rows, seedsPurged: rows.filter((r) => r.seedPurged).length, removals, files };
 }
 
 export interface VoidRequest {

@@ -16,14 +16,14 @@ import { authorise } from '../actor.js';
 import { AGE_SUFFIX, batchFileName, batchNamePrefix, manifestFileName, nextBatchName, stagingFileName } from './names.js';
 import { recordBatchFile } from './files.js';
 import { commitUnderLock, encryptedAuditFields, encryptedInfo, stageEncrypted, stagePlain, withoutLayoutOne, type Staged } from './publish.js';
-import type { RenderPlan } from './render.js';
+import { needsRoster, type RenderPlan } from './render.js';
 import type { ExportRequest, ExportResult } from './types.js';
 import { waitingFilter } from './waiting.js';
 
 /** `export`: a new batch of what is waiting, written in the clear. */
 export function exportNewBatch(inventory: Inventory, request: ExportRequest): ExportResult {
   const { format, plan, outDir, filter } = planNewBatch(inventory, request);
-  const staged = stagePlain(join(outDir, stagingFileName(inventory.deskId, exporters[format].fileExtension)), inventory.store.batches.waitingRows(filter), plan);
+  const staged = stagePlain(join(outDir, stagingFileName(inventory.deskId, exporters[format].fileExtension)), inventory.store.batches.waitingRows(filter, { roster: needsRoster(plan) }), plan);
   return commitNewBatch(inventory, request, { format, outDir, since: filter.since, staged });
 }
 
@@ -34,7 +34,7 @@ export function exportNewBatch(inventory: Inventory, request: ExportRequest): Ex
 export async function exportNewEncryptedBatch(inventory: Inventory, request: ExportRequest, recipients: string[]): Promise<ExportResult> {
   const { format, plan, outDir, filter } = planNewBatch(inventory, request);
   const target = join(outDir, `${stagingFileName(inventory.deskId, exporters[format].fileExtension)}${AGE_SUFFIX}`);
-  const staged = await stageEncrypted(target, inventory.store.batches.waitingRows(filter, { ownConnection: true }), plan, recipients);
+  const staged = await stageEncrypted(target, inventory.store.batches.waitingRows(filter, { ownConnection: true, roster: needsRoster(plan) }), plan, recipients);
   return commitNewBatch(inventory, request, { format, outDir, since: filter.since, staged });
 }
 

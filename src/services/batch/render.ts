@@ -35,6 +35,11 @@ export interface RenderPlan {
   userName?: UserNameSource;
 }
 
+/** True when the rows must carry the holder's roster columns (user names other than the UPN). */
+export function needsRoster(plan: Pick<RenderPlan, 'userName'>): boolean {
+  return (plan.userName ?? 'upn') !== 'upn';
+}
+
 export const USER_NAME_SOURCES = ['upn', 'login', 'employee-id'] as const;
 export type UserNameSource = (typeof USER_NAME_SOURCES)[number];
 

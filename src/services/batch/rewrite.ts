@@ -15,7 +15,7 @@ import type { Inventory } from '../../store/db.js';
 import { authorise } from '../actor.js';
 import { AGE_SUFFIX, manifestFileName } from './names.js';
 import { commitUnderLock, encryptedAuditFields, encryptedInfo, stageEncrypted, stagePlain, withoutLayoutOne, type Staged } from './publish.js';
-import type { RenderPlan, UserNameSource } from './render.js';
+import { needsRoster, type RenderPlan, type UserNameSource } from './render.js';
 import type { ExportRequest, ExportResult } from './types.js';
 import { findBatch } from './find.js';
 import { recordBatchFile } from './files.js';
@@ -32,7 +32,8 @@ export function rewriteBatch(inventory: Inventory, request: ExportRequest): Expo
   const plan = planRewrite(inventory, request);
   const target = join(plan.outDir, plan.batch.fileName);
   for (const layout of plan.exporter.layouts) {
-    const staged = stagePlain(target, inventory.store.batches.rowsOf(plan.batch.id), renderPlan(inventory, plan, layout));
+    const render = renderPlan(inventory, plan, layout);
+    const staged = stagePlain(target, inventory.store.batches.rowsOf(plan.batch.id, { roster: needsRoster(render) }), render);
     if (matches(staged, plan.batch)) return commitRewrite(inventory, request, plan, staged, layout);
     staged.discard();
   }
@@ -43,7 +44,8 @@ export async function rewriteBatchEncrypted(inventory: Inventory, request: Expor
   const plan = planRewrite(inventory, request);
   const target = join(plan.outDir, `${plan.batch.fileName}${AGE_SUFFIX}`);
   for (const layout of plan.exporter.layouts) {
-    const staged = await stageEncrypted(target, inventory.store.batches.rowsOf(plan.batch.id, { ownConnection: true }), renderPlan(inventory, plan, layout), recipients);
+    const render = renderPlan(inventory, plan, layout);
+    const staged = await stageEncrypted(target, inventory.store.batches.rowsOf(plan.batch.id, { ownConnection: true, roster: needsRoster(render) }), render, recipients);
     if (matches(staged, plan.batch)) return commitRewrite(inventory, request, plan, staged, layout);
     staged.discard();
   }
