@@ -4,12 +4,12 @@
  * and any --out folder), naming each copy it cannot; `batch void` takes away all of the batch's files
  * the same way. A hard link to the file shows the overwrite happened before the delete.
  */
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportBatch, exportEncryptedBatch } from '../../src/services/batch/export.js';
 import { newKeyPair } from '../../src/services/batch/encryption.js';
-import { markUploaded, voidBatch } from '../../src/services/batch/lifecycle.js';
+import { markUploaded, showBatch, voidBatch } from '../../src/services/batch/lifecycle.js';
 import type { Inventory } from '../../src/store/db.js';
 import { ADMIN, tempDir } from '../support/home.js';
 import { makeTokens, type TestToken } from '../support/seedFiles.js';
@@ -43,6 +43,14 @@ describe('batch_files: every file a batch writes is recorded', () => {
       { batchId: 1, path: first.manifestPath, role: 'manifest', holdsSeeds: 0, removedAt: null },
       { batchId: 1, path: again.filePath, role: 'body', holdsSeeds: 1, removedAt: null },
       { batchId: 1, path: again.manifestPath, role: 'manifest', holdsSeeds: 0, removedAt: null },
+    ]);
+    // `batch show` names them, and after a purge says which were removed.
+    markUploaded(inventory, { batch: 1, purgeSeeds: true, actor: ADMIN, now: NOW + 5 });
+    expect(showBatch(inventory, 1).files.map((f) => [f.path, f.holdsSeeds, f.removedAt])).toEqual([
+      [first.filePath, true, new Date(NOW + 5).toISOString()],
+      [first.manifestPath, false, null],
+      [again.filePath, true, new Date(NOW + 5).toISOString()],
+      [again.manifestPath, false, null],
     ]);
   });
 });
@@ -147,5 +155,28 @@ describe('batch void removes every file the batch wrote', () => {
       [share.manifestPath, false],
     ]);
     for (const path of result.removedFiles) expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('an export that fails before its commit', () => {
+  it('overwrites its temp file (it held every seed) before removing it', async () => {
+    const { inventory, tokens } = await handedOut();
+    const link = join(tempDir(), 'temp-link');
+    const faults = {
+      at(step: string) {
+        if (step === 'rendered') {
+          const dir = inventory.paths.exports;
+          const temp = readdirSync(dir).find((name) => name.startsWith('.tmp-') && !name.endsWith('.assign'));
+          linkSync(join(dir, temp!), link);
+          expect(holdsSeed(readFileSync(link), tokens)).toBe(true);
+        }
+        if (step === 'locked') throw new Error('crash test: stop under the lock');
+      },
+    };
+    expect(() => exportBatch(inventory, { format: 'entra-csv', actor: ADMIN, now: NOW, faults })).toThrow(/crash test/);
+    expect(readdirSync(inventory.paths.exports).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+    const after = readFileSync(link);
+    expect(after.length).toBeGreaterThan(100);
+    expect(after.every((b) => b === 0)).toBe(true);
   });
 });

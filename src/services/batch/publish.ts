@@ -28,6 +28,7 @@ import {
 } from '../../formats/index.js';
 import type { Inventory } from '../../store/db.js';
 import { TempFile } from '../../store/atomicFile.js';
+import { shredFile } from '../../store/shred.js';
 import type { RowStream, StoredBatchRow } from '../../store/batchRepo.js';
 import { encryptBlocks } from './encryption.js';
 import { sweepUnderLock, type OrphanReport } from './orphans.js';
@@ -93,7 +94,14 @@ class Stage {
     return { file: this.file, assignments: this.#assignments, companion: this.#companion, rendered, encryption, discard: () => this.discard() };
   }
 
+  /** A temp file never put in place held the batch's seeds (in the clear, or age bytes): overwritten, then removed. */
   discard(): void {
+    try {
+      this.file.finish();
+      shredFile(this.file.path);
+    } catch {
+      // Could not be overwritten (disk full?): it is still removed below.
+    }
     this.file.discard();
     this.#assignments?.discard();
     this.#companion?.discard();
