@@ -41,6 +41,9 @@ describe('purge removes the plaintext copies a batch wrote', () => {
     });
     expect(existsSync(first.filePath)).toBe(false);
     expect(existsSync(inHome.filePath)).toBe(false);
+    // doctor names the copy that may still be on the share.
+    const seedsCheck = () => json<{ checks: Array<{ name: string; ok: boolean; summary: string }> }>(tokendesk(['doctor', '--json'], { home })).checks.find((c) => c.name === 'seeds');
+    expect(seedsCheck()).toMatchObject({ ok: false, summary: expect.stringContaining(`${onShare.filePath} (batch ${batch}, purged; its folder cannot be reached now)`) });
 
     // Plugged in again: the text names it until it is gone, then says no copy is left.
     renameSync(`${share}-unmounted`, share);
@@ -48,6 +51,7 @@ describe('purge removes the plaintext copies a batch wrote', () => {
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toContain(`removed ${onShare.filePath} (overwritten with zeros, then deleted)`);
     expect(text.stdout).toMatch(/No plaintext copy of these seeds that this desk wrote is left/);
+    expect(seedsCheck()).toMatchObject({ ok: true });
 
     // Nothing under the home, the stick or the share holds a seed now.
     for (const folder of [home, stick, share]) {

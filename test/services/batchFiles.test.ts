@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { exportBatch, exportEncryptedBatch } from '../../src/services/batch/export.js';
 import { newKeyPair } from '../../src/services/batch/encryption.js';
 import { markUploaded, showBatch, voidBatch } from '../../src/services/batch/lifecycle.js';
+import { seedCopiesLeft } from '../../src/services/batch/files.js';
 import type { Inventory } from '../../src/store/db.js';
 import { ADMIN, tempDir } from '../support/home.js';
 import { makeTokens, type TestToken } from '../support/seedFiles.js';
@@ -87,15 +88,19 @@ describe('mark-uploaded --purge-seeds shreds the plaintext copies', () => {
     const unplugged = join(mount, 'unplugged');
     renameSync(stick, unplugged);
 
+    expect(seedCopiesLeft(inventory)).toEqual([]); // not purged yet: the copies are expected
     const first = markUploaded(inventory, { batch: 1, purgeSeeds: true, actor: ADMIN, now: NOW });
     expect(first.files!.removed).toHaveLength(1);
     expect(first.files!.left).toEqual([{ path: copy.filePath, role: 'body', holdsSeeds: true, reason: expect.stringMatching(/folder cannot be reached/) }]);
+    // doctor's list: the copy may still be on the stick.
+    expect(seedCopiesLeft(inventory)).toEqual([{ batch: 'hq-20261129-1', path: copy.filePath, why: 'purged', present: false }]);
 
     renameSync(unplugged, stick);
     const second = markUploaded(inventory, { batch: 1, purgeSeeds: true, actor: ADMIN, now: NOW });
     expect(second).toMatchObject({ newlyMarked: false, purged: 0 });
     expect(second.files).toMatchObject({ removed: [copy.filePath], left: [] });
     expect(existsSync(copy.filePath!)).toBe(false);
+    expect(seedCopiesLeft(inventory)).toEqual([]);
   });
 
   it('leaves a file that changed since export, and names it; counts one deleted by hand as gone', async () => {
@@ -155,6 +160,7 @@ describe('batch void removes every file the batch wrote', () => {
       [share.manifestPath, false],
     ]);
     for (const path of result.removedFiles) expect(existsSync(path)).toBe(false);
+    expect(seedCopiesLeft(inventory)).toEqual([{ batch: 'hq-20261129-1', path: share.filePath, why: 'void', present: false }]);
   });
 });
 

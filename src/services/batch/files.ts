@@ -130,3 +130,34 @@ export function removeBatchFiles(inventory: Inventory, batch: BatchRecord, which
   if (done.length > 0) inventory.store.write(() => done.forEach((id) => inventory.store.batchFiles.markRemoved(id, at)));
   return outcome;
 }
+
+export interface SeedCopyLeft {
+  batch: string;
+  path: string;
+  /** void: the batch will never be uploaded; purged: its seeds left the database already. */
+  why: 'void' | 'purged';
+  /** False when its folder cannot be reached now (a stick not plugged in): it may still be there. */
+  present: boolean;
+}
+
+/**
+ * Plaintext batch files tokendesk wrote that should be gone and may not be: those of void batches
+ * and of batches whose seeds were purged (for `doctor`). Files still expected (a batch not yet
+ * uploaded, or uploaded without a purge) are not listed.
+ */
+export function seedCopiesLeft(inventory: Inventory): SeedCopyLeft[] {
+  const { store } = inventory;
+  const left: SeedCopyLeft[] = [];
+  const batches = new Map<number, BatchRecord | undefined>();
+  for (const file of store.batchFiles.seedCopiesLeft()) {
+    if (!batches.has(file.batchId)) batches.set(file.batchId, store.batches.byId(file.batchId));
+    const batch = batches.get(file.batchId);
+    if (!batch) continue;
+    const why = batch.status === 'void' ? 'void' : store.batches.seedState(batch.id).purged > 0 ? 'purged' : null;
+    if (why === null) continue;
+    const reachable = existsSync(dirname(file.path));
+    if (reachable && !existsSync(file.path)) continue; // deleted by hand: nothing left
+    left.push({ batch: batch.name, path: file.path, why, present: reachable });
+  }
+  return left;
+}
