@@ -1,7 +1,8 @@
 /**
  * The batch lifecycle after export, for `tokendesk batch ...` and the admin screen: what is waiting,
  * what each batch holds (never a secret), void (back to waiting) and mark uploaded (and purge the
- * seeds the desk no longer needs).
+ * seeds the desk no longer needs). Both then shred the batch's files they can reach (files.ts) and
+ * name the rest. Removal batches follow the same steps with their removals instead of hand-outs.
  *
  * Each change reads and checks the batch first, then changes it in one write transaction that
  * changes it only if it is still as read: another process that voided or marked it meanwhile
