@@ -5,11 +5,27 @@ import { describeOffset } from '../core/drift.js';
 import { UsageError } from '../core/errors.js';
 import { createIdentityFile, decryptBatchFile } from '../services/batch/decrypt.js';
 import { parseIdentityList } from '../services/batch/encryption.js';
-import { listBatches, markUploaded, showBatch, voidBatch } from '../services/batch/lifecycle.js';
+import { listBatches, markUploaded, showBatch, voidBatch, type FilesOutcome, type LeftFile } from '../services/batch/lifecycle.js';
 import { MERGEABLE_FORMATS, mergeBatches } from '../services/batch/merge.js';
 import { sweepOrphanedBatchFiles } from '../services/batch/orphans.js';
 import { printOrphans } from './export.js';
 import { asAdmin, out, printJson, run, withHome, withInventory, withJson, withSignIn } from './shared.js';
+
+/** The copies of a batch's files tokendesk could not remove: they may hold seeds, so the admin must. */
+function printLeftFiles(left: LeftFile[]): void {
+  for (const file of left) {
+    out(`  NOT removed ${file.path}${file.holdsSeeds ? ' (holds seeds in plain text)' : ''}: ${file.reason}`);
+  }
+  if (left.some((f) => f.holdsSeeds)) out('  Delete those copies by hand: until then the seeds in them are not only in the identity provider.');
+}
+
+function printPurgedFiles(files: FilesOutcome): void {
+  for (const path of files.removed) out(`  removed ${path} (overwritten with zeros, then deleted)`);
+  for (const path of files.alreadyGone) out(`  already gone ${path}`);
+  printLeftFiles(files.left);
+  for (const file of files.kept) out(`  kept ${file.path} (${file.role === 'encrypted' ? 'encrypted with age: it still opens with the identity it was encrypted to' : 'no seed in it'})`);
+  if (files.left.length === 0) out('  No plaintext copy of these seeds that this desk wrote is left; copies you made yourself (USB stick, share, mail) are yours to delete.');
+}
 
 export function registerBatch(program: Command): void {
   const batch = program.command('batch').description('exported batches: list, show, void, mark uploaded, merge; decrypt and keygen for encrypted ones');
@@ -25,7 +41,7 @@ export function registerBatch(program: Command): void {
         if (rows.length === 0) return out('No batches yet: `tokendesk export` makes one from verified hand-outs.');
         out(`${'BATCH'.padEnd(28)} ${'FORMAT'.padEnd(10)} ${'TOKENS'.padStart(6)}  ${'STATUS'.padEnd(9)} CREATED`);
         for (const b of rows) {
-          out(`${b.name.padEnd(28)} ${b.format.padEnd(10)} ${String(b.rowCount).padStart(6)}  ${b.status.padEnd(9)} ${b.createdAt} by ${b.createdBy}`);
+          out(`${b.name.padEnd(28)} ${b.format.padEnd(10)} ${String(b.rowCount).padStart(6)}  ${b.status.padEnd(9)} ${b.createdAt} by ${b.createdBy}${b.kind === 'removal' ? '  (removal batch)' : ''}`);
         }
       });
     });
@@ -43,6 +59,17 @@ export function registerBatch(program: Command): void {
         out(`  file      ${b.fileName}  sha256 ${b.sha256}`);
         if (b.uploadedAt) out(`  uploaded  ${b.uploadedAt}${details.seedsPurged > 0 ? `, ${details.seedsPurged} seed(s) purged` : ''}`);
         if (b.voidedAt) out(`  void      ${b.voidedAt}: ${b.voidReason}; its hand-outs went back to waiting`);
+        for (const f of details.files) {
+          const state = f.removedAt ? `removed ${f.removedAt}` : f.holdsSeeds ? 'still there as far as tokendesk knows: HOLDS SEEDS' : 'still there';
+          out(`  wrote     ${f.path} (${f.role}; ${state})`);
+        }
+        if (b.kind === 'removal') {
+          out('  kind      removal: tokens the identity provider must forget');
+          out('');
+          out(`${'SERIAL'.padEnd(16)} ${'FROM'.padEnd(32)} ${'ACTION'.padEnd(9)} ${'REASON'.padEnd(9)} DONE`);
+          for (const r of details.removals) out(`${r.serial.padEnd(16)} ${r.upn.padEnd(32)} ${r.action.padEnd(9)} ${r.reason.padEnd(9)} ${r.doneAt ?? '-'}`);
+          return;
+        }
         if (details.rows.length === 0) return;
         out('');
         out(`${'SERIAL'.padEnd(16)} ${'UPN'.padEnd(32)} ${'TOKEN NAME'.padEnd(20)} ${'VERIFIED AT'.padEnd(24)} OFFSET`);
@@ -61,8 +88,9 @@ export function registerBatch(program: Command): void {
         const result = voidBatch(inventory, { batch: id, reason: options.reason, actor });
         if (options.json) return printJson({ ok: true, ...result });
         out(`Batch ${result.batch} is void: ${result.returnedToWaiting} hand-out(s) are waiting for export again.`);
-        for (const path of result.removedFiles) out(`  removed ${path}`);
-        out('Delete any copy of its file you made (USB stick, share): it must not be uploaded. Export again for a new batch.');
+        for (const path of result.removedFiles) out(`  removed ${path} (overwritten, then deleted)`);
+        printLeftFiles(result.leftFiles);
+        out('Delete any copy of its file you made yourself (USB stick, share, mail): it must not be uploaded. Export again for a new batch.');
       });
     });
 
@@ -75,9 +103,11 @@ export function registerBatch(program: Command): void {
         const result = markUploaded(inventory, { batch: id, purgeSeeds: options.purgeSeeds ?? false, actor });
         if (options.json) return printJson({ ok: true, ...result });
         out(result.newlyMarked ? `Batch ${result.batch} marked uploaded (${result.uploadedAt}).` : `Batch ${result.batch} was already marked uploaded (${result.uploadedAt}).`);
+        if (result.removalsDone !== null) return out(`${result.removalsDone} removal(s) recorded done: the identity provider forgot those tokens.`);
         if (options.purgeSeeds) {
           out(`Purged ${result.purged} seed(s)${result.alreadyPurged > 0 ? ` (${result.alreadyPurged} were already gone)` : ''}: those tokens can no longer be checked at this desk's self-check, and the batch cannot be written again.`);
           if (result.walCleared === false) out('  The database was busy: the old bytes leave its log at the next checkpoint (close the kiosk and run any command).');
+          if (result.files) printPurgedFiles(result.files);
         } else {
           out(`Seeds are still stored; once the tokens are activated: tokendesk batch mark-uploaded ${result.batch} --purge-seeds`);
         }

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { Refusal } from '../core/errors.js';
 import { homePaths, lifecycle, resolveHomeDir, secureHome, type Inventory } from '../services/home.js';
 import { inventoryHealth } from '../services/health.js';
+import { seedCopiesLeft } from '../services/batch/files.js';
+import type { Inventory } from '../services/home.js';
 import { scannerDoctorReport } from './scanner.js';
 import { auditSummary } from './audit.js';
 import { homeNeedsPassphrase, note, openHome, out, printJson, run, withHome, withJson, type CommonOptions } from './shared.js';
@@ -53,6 +55,7 @@ async function homeChecks(options: CommonOptions): Promise<Check[]> {
         },
         { name: 'audit', ok: chain.ok, summary: [verdict, ...details].join(`\n${' '.repeat(16)}`) },
         codeClockCheck(inventory),
+        seedCopiesCheck(inventory),
       ];
     } finally {
       inventory.close();
@@ -89,4 +92,16 @@ function clockCheck(): Check {
     };
   }
   return { name: 'clock', ok: true, summary: `${now}; NTP state unknown here (no timedatectl): compare with a phone's clock` };
+}
+
+/** Plaintext batch files of void or purged batches that tokendesk could not remove: they still hold seeds. */
+function seedCopiesCheck(inventory: Inventory): Check {
+  const left = seedCopiesLeft(inventory);
+  if (left.length === 0) return { name: 'seeds', ok: true, summary: 'no plaintext batch file of a void or purged batch is left where this desk wrote it' };
+  const lines = left.map((f) => `${f.path} (batch ${f.batch}, ${f.why}${f.present ? '' : '; its folder cannot be reached now'})`);
+  return {
+    name: 'seeds',
+    ok: false,
+    summary: [`${left.length} plaintext batch file(s) that hold seeds should be gone: for a purged batch, run \`tokendesk batch mark-uploaded BATCH --purge-seeds\` again with the folder reachable; otherwise delete them by hand`, ...lines].join(`\n${' '.repeat(16)}`),
+  };
 }

@@ -9,6 +9,10 @@ import type { OrphanReport } from '../services/batch/orphans.js';
 import type { ExportResult } from '../services/batch/types.js';
 import { normaliseSince } from '../services/batch/waiting.js';
 import { USER_NAME_SOURCES, type UserNameSource } from '../services/batch/render.js';
+import { isRemovalFormat, REMOVAL_FORMATS, type RemovalFormat } from '../formats/removalList.js';
+import { exportRemovalBatch } from '../services/batch/removals.js';
+import type { Actor } from '../services/actor.js';
+import type { Inventory } from '../services/home.js';
 import { asAdmin, oneOf, out, printJson, reportError, withHome, withJson, withSignIn } from './shared.js';
 
 interface ExportOptions {
@@ -25,6 +29,7 @@ interface ExportOptions {
   realm?: string;
   resolver?: string;
   userName?: string;
+  removals?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -42,6 +47,7 @@ export function registerExport(program: Command): void {
     .option('--pi-resolver, --resolver <resolver>', 'privacyIDEA: the resolver (default: the realm searches its resolvers)')
     .option('--user-name <source>', `the holder's name in user columns (oath-csv, linotp-csv, multiotp-csv): ${USER_NAME_SOURCES.join(', ')} (roster columns; default upn)`)
     .option('--encrypt-to <recipient>', 'write the batch file only encrypted (age) to this X25519 recipient, age1...; repeatable', collect, [])
+    .option('--removals', `a removal batch instead: the tokens the identity provider must forget (returned, lost, broken, replaced, retired after upload). --format ${REMOVAL_FORMATS.join(', ')}`)
     .option('--encrypt-to-file <file>', 'like --encrypt-to, for each recipient in this file (one per line, # comments); repeatable', collect, [])
     .action(async (options: ExportOptions) => {
       // Settled before anyone is asked for a PIN: a bad recipient is a usage error (2).
@@ -54,6 +60,7 @@ export function registerExport(program: Command): void {
       }
       await asAdmin(options, async (inventory, actor) => {
         const format = options.format === undefined ? undefined : oneOf<BatchFormat>(options.format, BATCH_FORMATS, '--format');
+        if (options.removals) return exportRemovals(inventory, actor, options, format, recipients.length > 0);
         if (options.since !== undefined) {
           try {
             normaliseSince(options.since);
@@ -89,6 +96,7 @@ export function registerExport(program: Command): void {
           out(result.rewritten ? `Batch ${m.batch} written again, byte for byte: ${m.count} token(s) in ${m.format}` : `Batch ${m.batch}: ${m.count} token(s) in ${m.format}`);
           out(`  file      ${result.filePath}`);
           out(`  manifest  ${result.manifestPath}`);
+          if (result.assignmentListPath) out(`  assign    ${result.assignmentListPath} (who gets which token: assign each row after the import; no seed in it)`);
           if (m.layout !== undefined && m.format === 'graph-json') out('  The file is the Graph bulk-create body, to send as-is; who gets each token is in the manifest ("assignments").');
           if (m.encrypted) {
             out(`  sha256    ${m.sha256} (of the plaintext, checked by \`batch decrypt\`)`);
@@ -105,6 +113,42 @@ export function registerExport(program: Command): void {
       });
     });
 }
+
+/** `export --removals`: checked like any export, then one removal batch (services/batch/removals.ts). */
+function exportRemovals(inventory: Inventory, actor: Actor, options: ExportOptions, format: BatchFormat | undefined, encrypted: boolean): void {
+  const clash = [
+    options.batch !== undefined && '--batch',
+    options.since !== undefined && '--since',
+    options.desk !== undefined && '--desk',
+    options.skipUnsupported && '--skip-unsupported',
+    options.realm !== undefined && '--realm',
+    options.resolver !== undefined && '--resolver',
+    options.userName !== undefined && '--user-name',
+    encrypted && '--encrypt-to',
+  ].filter((x): x is string => typeof x === 'string');
+  if (clash.length > 0) throw new UsageError(`--removals takes every removal waiting and holds no seed: it cannot be combined with ${clash.join(', ')}`);
+  if (format !== undefined && !isRemovalFormat(format)) {
+    throw new UsageError(`--removals --format ${format}: no removal list in that format; use one of ${REMOVAL_FORMATS.join(', ')} (entra-csv writes a plain checklist)`);
+  }
+  const result = exportRemovalBatch(inventory, { format, outDir: options.out, actor });
+  if (options.json) return printJson({ ok: true, kind: 'removal', ...result });
+  printOrphans(result.orphaned);
+  if (!result.manifest) return out('Nothing to export: no removal is waiting (tokens taken back after upload). Nothing was written.');
+  const m = result.manifest;
+  out(`Removal batch ${m.batch}: ${m.count} token(s) for the identity provider to forget, in ${m.format}`);
+  out(`  file      ${result.filePath}`);
+  out(`  manifest  ${result.manifestPath}`);
+  out(`  sha256    ${m.sha256}`);
+  out(`  ${REMOVAL_NEXT[m.format as RemovalFormat]}`);
+  out(`When the identity provider has followed: tokendesk batch mark-uploaded ${m.batch}`);
+}
+
+const REMOVAL_NEXT: Record<RemovalFormat, string> = {
+  'graph-json': 'Carry it out through Graph: tokendesk upload BATCH --tenant T (it marks the batch uploaded when every token is done).',
+  'oath-csv': 'privacyIDEA: for each row, POST /token/unassign (unassign) or DELETE /token/SERIAL (delete); the file says so at its top.',
+  'linotp-csv': 'LinOTP: for each row, POST /admin/unassign (unassign) or POST /admin/remove (delete); the file says so at its top.',
+  'entra-csv': 'Entra admin centre: work through the checklist (the CSV upload cannot remove tokens).',
+};
 
 export function printOrphans(report: OrphanReport): void {
   for (const moved of report.moved) {

@@ -17,9 +17,17 @@
  */
 import { formulaCell, optionCellProblem, renderPieces, targetUserName } from './exportRules.js';
 import type { ExportPieces } from './exportRules.js';
-import type { BatchRow, ExportOptions } from './types.js';
+import type { BatchFormat, BatchRow, ExportOptions } from './types.js';
 
 export type AssignmentTarget = 'linotp' | 'multiotp';
+
+/** The batch formats whose file has no user columns: each export writes this list beside the file. */
+export const ASSIGNMENT_LIST_FORMATS: Partial<Record<BatchFormat, AssignmentTarget>> = { 'linotp-csv': 'linotp', 'multiotp-csv': 'multiotp' };
+
+/** box-12.csv -> box-12.assign.csv */
+export function assignmentListFileName(batchFileName: string): string {
+  return `${batchFileName.replace(/\.csv$/, '')}${ASSIGNMENT_LIST_SUFFIX}`;
+}
 
 /** The companion file sits beside the batch file: box-12.csv -> box-12.assign.csv. */
 export const ASSIGNMENT_LIST_SUFFIX = '.assign.csv';

@@ -79,7 +79,7 @@ export { detectFormat, DETECT_HEAD_BYTES } from './detect.js';
 export type { Detection } from './detect.js';
 export { readCsvRecords } from './csv.js';
 export type { CsvRecord } from './csv.js';
-export { ASSIGNMENT_LIST_SUFFIX, renderAssignmentList } from './assignmentList.js';
+export { ASSIGNMENT_LIST_FORMATS, ASSIGNMENT_LIST_SUFFIX, assignmentListFileName, assignmentListPieces, renderAssignmentList } from './assignmentList.js';
 export { guessDeviceNames } from './deviceNames.js';
 export type { AssignmentTarget } from './assignmentList.js';
 export * from './types.js';

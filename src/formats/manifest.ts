@@ -40,6 +40,8 @@ export interface BatchManifest {
   batch: string;
   deskId: string;
   format: string;
+  /** Present on removal batches only: the file lists tokens the identity provider must forget. */
+  kind?: 'removal';
   /** The file's layout within its format, when not 1 (graph-json 2: the Graph body alone). */
   layout?: number;
   /** The batch file's name; for an encrypted batch, the name `batch decrypt` gives the plaintext. */
@@ -82,7 +84,7 @@ export interface MergeManifest {
 
 export type Manifest = BatchManifest | MergeManifest;
 
-const BATCH_KEYS = ['batch', 'deskId', 'format', 'layout', 'file', 'count', 'sha256', 'createdAt', 'createdBy', 'auditHead', 'encrypted', 'assignments'] as const;
+const BATCH_KEYS = ['batch', 'deskId', 'format', 'kind', 'layout', 'file', 'count', 'sha256', 'createdAt', 'createdBy', 'auditHead', 'encrypted', 'assignments'] as const;
 const MERGE_KEYS = ['batch', 'merge', 'format', 'layout', 'file', 'count', 'sha256', 'createdAt', 'sources', 'assignments'] as const;
 
 /** The manifest's fields in the written order, without those that would say nothing. */

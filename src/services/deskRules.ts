@@ -86,6 +86,8 @@ export interface BatchSubject {
   status: BatchStatus;
   uploadedAt: string | null;
   voidReason: string | null;
+  /** A removal batch holds no seeds: nothing to purge. */
+  kind?: 'hand-out' | 'removal';
 }
 
 export interface BatchActions {
@@ -106,7 +108,13 @@ export function batchActions(batch: BatchSubject, actor: Actor): BatchActions {
     ? roleRefusal(actor, 'void batch')
     : batch.status === 'void'
       ? isVoid
-      : batch.status === 'uploaded'
+      : batch.status === 'partly-uploaded'
+        ? no(
+            'batch-partly-uploaded',
+            `batch ${batch.name} is partly uploaded: some of its tokens are in the identity provider already, so it cannot be voided. ` +
+              'Finish it (run the upload again, or `tokendesk batch mark-uploaded` once the rest is in), then take back what must go with a removal batch',
+          )
+        : batch.status === 'uploaded'
         ? no(
             'batch-uploaded',
             `batch ${batch.name} was uploaded (${batch.uploadedAt}); it cannot be voided here. Remove its tokens in the identity provider first`,
@@ -119,6 +127,12 @@ export function batchActions(batch: BatchSubject, actor: Actor): BatchActions {
       : batch.status === 'uploaded'
         ? no('already-uploaded', `batch ${batch.name} was already marked uploaded (${batch.uploadedAt}); nothing changed`)
         : OK;
-  const purgeVerdict = !may(actor, 'purge-seeds') ? roleRefusal(actor, 'purge seeds') : batch.status === 'void' ? isVoid : OK;
+  const purgeVerdict = !may(actor, 'purge-seeds')
+    ? roleRefusal(actor, 'purge seeds')
+    : batch.status === 'void'
+      ? isVoid
+      : batch.kind === 'removal'
+        ? no('no-seeds', `batch ${batch.name} is a removal batch: it holds no seeds to purge. Mark it uploaded without --purge-seeds; nothing changed`)
+        : OK;
   return { void: voidVerdict, markUploaded: markVerdict, purgeSeeds: purgeVerdict };
 }

@@ -11,6 +11,8 @@ import type { Db } from './connection.js';
 import { AssignmentRepo } from './assignmentRepo.js';
 import { AuditRepo } from './auditRepo.js';
 import { BatchRepo } from './batchRepo.js';
+import { BatchFileRepo } from './batchFileRepo.js';
+import { RemovalBatchRepo } from './removalBatchRepo.js';
 import { GraphUploadRepo } from './graphUploadRepo.js';
 import { ImportRepo } from './importRepo.js';
 import { LifecycleRepo } from './lifecycleRepo.js';
@@ -35,6 +37,8 @@ export class Store {
   #tokens?: TokenRepo;
   #assignments?: AssignmentRepo;
   #batches?: BatchRepo;
+  #batchFiles?: BatchFileRepo;
+  #removalBatches?: RemovalBatchRepo;
   #imports?: ImportRepo;
   #staff?: StaffRepo;
   #roster?: RosterRepo;
@@ -59,6 +63,14 @@ export class Store {
   }
   get batches(): BatchRepo {
     return (this.#batches ??= new BatchRepo(this.db));
+  }
+  /** Every file a batch wrote, for purge and void (batchFileRepo.ts). */
+  get batchFiles(): BatchFileRepo {
+    return (this.#batchFiles ??= new BatchFileRepo(this.db));
+  }
+  /** Removals as removal batches carry them (removalBatchRepo.ts). */
+  get removalBatches(): RemovalBatchRepo {
+    return (this.#removalBatches ??= new RemovalBatchRepo(this.db));
   }
   get imports(): ImportRepo {
     return (this.#imports ??= new ImportRepo(this.db));

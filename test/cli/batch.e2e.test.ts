@@ -85,7 +85,9 @@ describe('tokendesk export / batch', () => {
     // Void: back to waiting; a second void is refused (1); a new export is batch 2.
     const voided = tokendesk(['batch', 'void', name, '--reason', 'typo in a UPN', '--json'], { home });
     expect(voided.status, voided.stderr).toBe(0);
-    expect(json(voided)).toEqual({ ok: true, batch: name, returnedToWaiting: 3, removedFiles: [first.filePath, first.manifestPath] });
+    // Every copy it wrote goes, the one in --out too (overwritten, then deleted).
+    const copyManifest = join(dir, 'copy', `tokendesk-${name}.manifest.json`);
+    expect(json(voided)).toEqual({ ok: true, batch: name, returnedToWaiting: 3, removedFiles: [first.filePath, again.filePath, first.manifestPath, copyManifest], leftFiles: [] });
     const voidAgain = tokendesk(['batch', 'void', name, '--reason', 'again', '--json'], { home });
     expect(voidAgain.status).toBe(1);
     expect(json(voidAgain)).toMatchObject({ ok: false, error: { code: 'batch-void' } });

@@ -5,15 +5,16 @@
  *   - every byte each CLI call wrote to stdout and stderr (as bytes, not decoded text);
  *   - every kiosk screen after each step, with the scrollback (capture-pane -S -), and every byte
  *     the kiosk wrote to its terminal (pipe-pane);
- *   - every file under HOME (database, log, key file, config, manifests, the .age file) except the
- *     plain Entra CSV export, which is meant to hold seeds; and every file the CLI or kiosk left in
+ *   - every file under HOME (database, log, key file, config, manifests, the .age file, the whole
+ *     export folder) after the plain Entra CSV export's batch was marked uploaded with
+ *     --purge-seeds, which must have shredded that file; and every file the CLI or kiosk left in
  *     TMPDIR;
  *   - the audit table's raw rows, read read-only with better-sqlite3.
  *
  * Then no seed may appear in any of it (raw bytes, hex, Base32, Base64 in every spelling, and
  * 16-character fragments), and no code the kiosk accepted may appear as a plain string: the kiosk
- * shows a typed code only as large glyphs. The search is shown to work on the one file that does
- * hold seeds.
+ * shows a typed code only as large glyphs. The search is shown to work on the one file that did
+ * hold seeds, read before the purge.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,6 +72,7 @@ describe.skipIf(!tmuxAvailable)('secret hygiene on a real home: CLI, kiosk in a 
   let home: string;
   let tmp: string;
   let plainExport = '';
+  let plainExportBytes = Buffer.alloc(0);
   let term: TmuxTerminal | undefined;
 
   const cli = (label: string, args: string[], options: { as?: { name: string; pin: string }; input?: string; expectStatus?: number } = {}) => {
@@ -210,9 +212,13 @@ describe.skipIf(!tmuxAvailable)('secret hygiene on a real home: CLI, kiosk in a 
     cli('doctor', ['doctor']);
     cli('doctor --json', ['doctor', '--json']);
 
-    // Files: everything under HOME but the plain Entra CSV, and anything left in TMPDIR.
+    // The plain batch is uploaded: the purge takes its seeds out of the database and its file out of HOME/exports.
+    plainExportBytes = readFileSync(plainExport);
+    cli('batch mark-uploaded 1 --purge-seeds', ['batch', 'mark-uploaded', '1', '--purge-seeds'], { as: ADMIN });
+    cli('batch mark-uploaded 1 --purge-seeds --json', ['batch', 'mark-uploaded', '1', '--purge-seeds', '--json'], { as: ADMIN });
+
+    // Files: everything under HOME, the export folder included, and anything left in TMPDIR.
     for (const file of filesUnder(home)) {
-      if (file === plainExport) continue;
       captures.push({ source: `file HOME/${relative(home, file)}`, bytes: readFileSync(file) });
     }
     for (const file of filesUnder(tmp)) captures.push({ source: `file TMPDIR/${relative(tmp, file)}`, bytes: readFileSync(file) });
@@ -251,10 +257,12 @@ describe.skipIf(!tmuxAvailable)('secret hygiene on a real home: CLI, kiosk in a 
     expect(audit.map((r) => r.action)).toEqual(expect.arrayContaining(['import', 'hand-out', 'self-check', 'export']));
     expect(handOutCodes).toHaveLength(2);
     expect(selfCheckCode).toMatch(/^\d{6}$/);
-    // Only the plain export was left out, and the search does find the seeds there.
+    // The plain export is gone after the purge (its folder was scanned), and the search does find the seeds it held.
     const scanner = new SeedScanner(seeds);
     expect(plainExport).toMatch(/tokendesk-hq-\d{8}-1\.csv$/);
-    expect(scanner.scan('plain export', readFileSync(plainExport)).map((l) => l.secret)).toEqual(
+    expect(existsSync(plainExport)).toBe(false);
+    expect(sources.some((s) => /^file HOME\/exports\/tokendesk-hq-\d{8}-1\.manifest\.json$/.test(s))).toBe(true);
+    expect(scanner.scan('plain export', plainExportBytes).map((l) => l.secret)).toEqual(
       expect.arrayContaining([`seed of ${first.serial}`]),
     );
   });

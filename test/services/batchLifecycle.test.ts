@@ -82,7 +82,7 @@ describe('voidBatch', () => {
     const { inventory, tokens } = await threeHandedOut();
     const first = exportBatch(inventory, { format: 'entra-csv', actor: ADMIN, now: NOW });
     const result = voidBatch(inventory, { batch: 'hq-20261129-1', reason: 'uploaded to the wrong tenant? no: typo in a UPN', actor: ADMIN, now: NOW });
-    expect(result).toEqual({ batch: 'hq-20261129-1', returnedToWaiting: 3, removedFiles: [first.filePath, first.manifestPath] });
+    expect(result).toEqual({ batch: 'hq-20261129-1', returnedToWaiting: 3, removedFiles: [first.filePath, first.manifestPath], leftFiles: [] });
     expect(existsSync(first.filePath!)).toBe(false);
     expect(countWaitingForExport(inventory)).toBe(3);
     expect(findToken(inventory, tokens[0]!.serial)?.status).toBe('assigned');
@@ -115,7 +115,7 @@ describe('markUploaded', () => {
     const { inventory, tokens } = await threeHandedOut();
     exportBatch(inventory, { format: 'entra-csv', actor: ADMIN, now: NOW });
     const result = markUploaded(inventory, { batch: 'hq-20261129-1', actor: ADMIN, now: NOW + 60_000 });
-    expect(result).toEqual({ batch: 'hq-20261129-1', uploadedAt: new Date(NOW + 60_000).toISOString(), newlyMarked: true, purged: 0, alreadyPurged: 0, walCleared: null });
+    expect(result).toEqual({ batch: 'hq-20261129-1', uploadedAt: new Date(NOW + 60_000).toISOString(), newlyMarked: true, purged: 0, alreadyPurged: 0, walCleared: null, files: null, removalsDone: null });
     expect(findToken(inventory, tokens[0]!.serial)).toMatchObject({ status: 'uploaded', seedPurged: false });
     expect(listBatches(inventory)[0]).toMatchObject({ status: 'uploaded', uploadedAt: new Date(NOW + 60_000).toISOString() });
     expect(refusalOf(() => markUploaded(inventory, { batch: 1, actor: ADMIN })).code).toBe('already-uploaded');

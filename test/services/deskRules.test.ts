@@ -10,6 +10,7 @@ import { listBatches, markUploaded, voidBatch } from '../../src/services/batches
 import { batchActions, triesLeft, undoVerdict, type UndoSubject, type Verdict } from '../../src/services/deskRules.js';
 import { todaysHandOuts, undoHandOut } from '../../src/services/deskTools.js';
 import { exportBatch } from '../../src/services/exportBatch.js';
+import { exportRemovalBatch } from '../../src/services/batch/removals.js';
 import { handOut } from '../../src/services/handOut.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import { codeAtStep, timeStep } from '../../src/core/totp.js';
@@ -107,6 +108,27 @@ describe('batchActions', () => {
     expect(afterUpload.markUploaded).toEqual(serviceSays(() => markUploaded(inventory, { batch: name, actor: ADMIN, now: T0 })));
     expect(afterUpload.purgeSeeds).toEqual({ ok: true });
     expect(serviceSays(() => markUploaded(inventory, { batch: name, purgeSeeds: true, actor: ADMIN, now: T0 }))).toEqual({ ok: true });
+  });
+
+  it('agrees with voidBatch and markUploaded for a partly uploaded batch and a removal batch', async () => {
+    const { inventory } = await deskWithOneHandOut(ADMIN);
+    const name = exportBatch(inventory, { format: 'graph-json', actor: ADMIN, now: T0 }).manifest!.batch;
+    inventory.store.write(() => inventory.store.graphUploads.setBatchStatus(1, 'partly-uploaded', new Date(T0).toISOString()));
+    const partly = batchActions(listBatches(inventory).find((b) => b.name === name)!, ADMIN);
+    expect(partly.void).toEqual(serviceSays(() => voidBatch(inventory, { batch: name, reason: 'test', actor: ADMIN, now: T0 })));
+    expect(partly.void).toMatchObject({ ok: false, code: 'batch-partly-uploaded' });
+    expect(partly.markUploaded).toEqual({ ok: true });
+
+    // A removal batch: nothing to purge.
+    markUploaded(inventory, { batch: name, actor: ADMIN, now: T0 });
+    inventory.store.write(() =>
+      inventory.store.removalBatches.request({ tokenId: 1, assignmentId: 1, upn: 'x@example.com', reason: 'lost', action: 'delete', requestedAt: new Date(T0).toISOString(), requestedBy: 'test', deskId: 'desk-r' }),
+    );
+    const removal = exportRemovalBatch(inventory, { format: 'graph-json', actor: ADMIN, now: T0 }).manifest!.batch;
+    const can = batchActions(listBatches(inventory).find((b) => b.name === removal)!, ADMIN);
+    expect(can.purgeSeeds).toEqual(serviceSays(() => markUploaded(inventory, { batch: removal, purgeSeeds: true, actor: ADMIN, now: T0 })));
+    expect(can.purgeSeeds).toMatchObject({ ok: false, code: 'no-seeds' });
+    expect(can.markUploaded).toEqual(serviceSays(() => markUploaded(inventory, { batch: removal, actor: ADMIN, now: T0 })));
   });
 
   it('agrees with voidBatch and markUploaded for a void batch', async () => {

@@ -106,7 +106,8 @@ export function Batches({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; a
       if (isKey(key, 'enter') && batch) {
         return act(() => {
           const r = voidBatch(kiosk.inventory, { batch: batch.id, reason: mode.reason, actor, now: kiosk.now() });
-          return `batch ${r.batch} is void: ${r.returnedToWaiting} hand-out(s) wait for the next export`;
+          const left = r.leftFiles.length > 0 ? `; NOT removed (delete by hand): ${r.leftFiles.map((f) => f.path).join(', ')}` : '';
+          return `batch ${r.batch} is void: ${r.returnedToWaiting} hand-out(s) wait for the next export${left}`;
         });
       }
       return setMode({ kind: 'void', reason: edit(mode.reason, key, { maxLength: FIELD_LIMITS.voidReason }) });
@@ -117,8 +118,10 @@ export function Batches({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; a
       if ((isChar(key, 'y') || isKey(key, 'enter')) && batch) {
         return act(() => {
           const r = markUploaded(kiosk.inventory, { batch: batch.id, purgeSeeds: mode.purge, actor, now: kiosk.now() });
-          if (!mode.markUploaded) return `batch ${r.batch}: ${r.purged} seed(s) deleted`;
-          return `batch ${r.batch} marked uploaded${mode.purge ? `; ${r.purged} seed(s) deleted` : ''}`;
+          // A plaintext copy the purge could not reach still holds seeds: name it.
+          const left = r.files && r.files.left.length > 0 ? `; NOT removed, holds seeds (delete by hand): ${r.files.left.map((f) => f.path).join(', ')}` : '';
+          if (!mode.markUploaded) return `batch ${r.batch}: ${r.purged} seed(s) deleted${left}`;
+          return `batch ${r.batch} marked uploaded${mode.purge ? `; ${r.purged} seed(s) deleted` : ''}${left}`;
         });
       }
       return;

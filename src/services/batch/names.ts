@@ -46,8 +46,8 @@ export function deskFilePatterns(deskId: string): { batchFile: RegExp; tempFile:
   const desk = deskId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const temp = TEMP_PREFIX.replace('.', '\\.');
   return {
-    // tokendesk-<batch>.<ext>, .<ext>.age or .manifest.json; the batch name is group 1.
-    batchFile: new RegExp(`^tokendesk-(${desk}-\\d{8}-\\d+)\\.(?:manifest\\.json|[a-z]+(?:\\.age)?)$`),
+    // tokendesk-<batch>.<ext>, .<ext>.age, .assign.csv or .manifest.json; the batch name is group 1.
+    batchFile: new RegExp(`^tokendesk-(${desk}-\\d{8}-\\d+)\\.(?:manifest\\.json|assign\\.csv|[a-z]+(?:\\.age)?)$`),
     tempFile: new RegExp(`^${temp}tokendesk-${desk}-(?:\\d{8}-\\d+|staging)\\.`),
   };
 }

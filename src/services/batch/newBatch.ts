@@ -10,19 +10,20 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../../core/errors.js';
-import { BATCH_TARGETS, exporters, type BatchFormat, type BatchManifest } from '../../formats/index.js';
+import { assignmentListFileName, BATCH_TARGETS, exporters, type BatchFormat, type BatchManifest } from '../../formats/index.js';
 import type { Inventory } from '../../store/db.js';
 import { authorise } from '../actor.js';
 import { AGE_SUFFIX, batchFileName, batchNamePrefix, manifestFileName, nextBatchName, stagingFileName } from './names.js';
+import { recordBatchFile } from './files.js';
 import { commitUnderLock, encryptedAuditFields, encryptedInfo, stageEncrypted, stagePlain, withoutLayoutOne, type Staged } from './publish.js';
-import type { RenderPlan } from './render.js';
+import { needsRoster, type RenderPlan } from './render.js';
 import type { ExportRequest, ExportResult } from './types.js';
 import { waitingFilter } from './waiting.js';
 
 /** `export`: a new batch of what is waiting, written in the clear. */
 export function exportNewBatch(inventory: Inventory, request: ExportRequest): ExportResult {
   const { format, plan, outDir, filter } = planNewBatch(inventory, request);
-  const staged = stagePlain(join(outDir, stagingFileName(inventory.deskId, exporters[format].fileExtension)), inventory.store.batches.waitingRows(filter), plan);
+  const staged = stagePlain(join(outDir, stagingFileName(inventory.deskId, exporters[format].fileExtension)), inventory.store.batches.waitingRows(filter, { roster: needsRoster(plan) }), plan);
   return commitNewBatch(inventory, request, { format, outDir, since: filter.since, staged });
 }
 
@@ -33,7 +34,7 @@ export function exportNewBatch(inventory: Inventory, request: ExportRequest): Ex
 export async function exportNewEncryptedBatch(inventory: Inventory, request: ExportRequest, recipients: string[]): Promise<ExportResult> {
   const { format, plan, outDir, filter } = planNewBatch(inventory, request);
   const target = join(outDir, `${stagingFileName(inventory.deskId, exporters[format].fileExtension)}${AGE_SUFFIX}`);
-  const staged = await stageEncrypted(target, inventory.store.batches.waitingRows(filter, { ownConnection: true }), plan, recipients);
+  const staged = await stageEncrypted(target, inventory.store.batches.waitingRows(filter, { ownConnection: true, roster: needsRoster(plan) }), plan, recipients);
   return commitNewBatch(inventory, request, { format, outDir, since: filter.since, staged });
 }
 
@@ -76,6 +77,9 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, batch: { f
       const manifestPath = join(outDir, manifestFileName(name));
       const createdAt = now.toISOString();
       locked.placeFile(staged, filePath, { exclusive: true });
+      // LinOTP and multiOTP: who gets which token, beside the file (their imports have no user columns).
+      const listPath = join(outDir, assignmentListFileName(fileName));
+      const listed = locked.placeCompanion(staged, listPath, { exclusive: true });
 
       const batchId = store.batches.insert({
         name,
@@ -88,6 +92,9 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, batch: { f
         createdBy: request.actor.name,
         exportOptions: exportOptionsText(request),
       });
+      recordBatchFile(inventory, batchId, filePath, staged.encryption ? 'encrypted' : 'body', createdAt);
+      recordBatchFile(inventory, batchId, manifestPath, 'manifest', createdAt);
+      if (listed) recordBatchFile(inventory, batchId, listPath, 'assignments', createdAt);
       // Every hand-out written must still be waiting exactly as read: one undone or exported meanwhile refuses all.
       const marked = store.batches.markExported(batchId, rendered.assignmentIds);
       if (marked.assignments !== rendered.count || marked.tokens !== rendered.count) {
@@ -129,7 +136,7 @@ function commitNewBatch(inventory: Inventory, request: ExportRequest, batch: { f
       };
       // The manifest is durable before the commit too: a committed batch always has both files.
       locked.publishManifest(manifestPath, manifest, staged, { exclusive: true });
-      return { manifest: withoutLayoutOne(manifest), filePath, manifestPath, leftWaiting, rewritten: false, orphaned: locked.orphaned };
+      return { manifest: withoutLayoutOne(manifest), filePath, manifestPath, ...(listed ? { assignmentListPath: listPath } : {}), leftWaiting, rewritten: false, orphaned: locked.orphaned };
     });
   } finally {
     staged.discard();

@@ -14,9 +14,21 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
-import { manifestStream, manifestText, type BatchManifest, type EncryptedFileInfo, type Manifest } from '../../formats/index.js';
+import {
+  ASSIGNMENT_LIST_FORMATS,
+  assignmentListPieces,
+  manifestStream,
+  manifestText,
+  type AssignmentTarget,
+  type BatchManifest,
+  type BatchRow,
+  type EncryptedFileInfo,
+  type ExportOptions,
+  type Manifest,
+} from '../../formats/index.js';
 import type { Inventory } from '../../store/db.js';
 import { TempFile } from '../../store/atomicFile.js';
+import { shredFile } from '../../store/shred.js';
 import type { RowStream, StoredBatchRow } from '../../store/batchRepo.js';
 import { encryptBlocks } from './encryption.js';
 import { sweepUnderLock, type OrphanReport } from './orphans.js';
@@ -28,6 +40,8 @@ export interface Staged {
   file: TempFile;
   /** Manifest assignment entries (text between `[` and `]`), or null. */
   assignments: TempFile | null;
+  /** LinOTP and multiOTP: who gets which token (`.assign.csv`, no seed), or null. */
+  companion?: TempFile | null;
   rendered: Rendered;
   /** For an encrypted file: the recipients and the sha256 of the `.age` bytes. */
   encryption: { recipients: string[]; sha256: string } | null;
@@ -40,10 +54,26 @@ class Stage {
   readonly plan: RenderPlan;
   #assignments: TempFile | null = null;
   #writer: BlockWriter | null = null;
+  #companion: TempFile | null = null;
+  #companionWriter: BlockWriter | null = null;
 
   constructor(private readonly target: string, plan: RenderPlan) {
     this.file = new TempFile(target);
-    this.plan = { ...plan, assignments: (text) => this.#assignment(text) };
+    const listTarget = ASSIGNMENT_LIST_FORMATS[plan.exporter.format];
+    this.plan = {
+      ...plan,
+      assignments: (text) => this.#assignment(text),
+      ...(listTarget ? { companion: this.#companionFor(listTarget, plan.options ?? {}) } : {}),
+    };
+  }
+
+  /** The assignment list streamed beside the file: its header now, a line per row written. */
+  #companionFor(target: AssignmentTarget, options: ExportOptions): (row: BatchRow, index: number) => void {
+    const pieces = assignmentListPieces(target);
+    const temp = (this.#companion = new TempFile(`${this.target}.assign`));
+    const writer = (this.#companionWriter = new BlockWriter((bytes) => temp.write(bytes)));
+    writer.add(pieces.header(options) as string);
+    return (row, index) => writer.add(pieces.row(row, index, options) as string);
   }
 
   #assignment(text: string): void {
@@ -57,14 +87,24 @@ class Stage {
   /** Everything durable and closed: ready for the lock. */
   staged(rendered: Rendered, encryption: Staged['encryption']): Staged {
     this.#writer?.flush();
+    this.#companionWriter?.flush();
     this.file.finish();
     this.#assignments?.finish();
-    return { file: this.file, assignments: this.#assignments, rendered, encryption, discard: () => this.discard() };
+    this.#companion?.finish();
+    return { file: this.file, assignments: this.#assignments, companion: this.#companion, rendered, encryption, discard: () => this.discard() };
   }
 
+  /** A temp file never put in place held the batch's seeds (in the clear, or age bytes): overwritten, then removed. */
   discard(): void {
+    try {
+      this.file.finish();
+      shredFile(this.file.path);
+    } catch {
+      // Could not be overwritten (disk full?): it is still removed below.
+    }
     this.file.discard();
     this.#assignments?.discard();
+    this.#companion?.discard();
   }
 }
 
@@ -115,6 +155,8 @@ export interface LockedExport {
   orphaned: OrphanReport;
   /** Puts the staged file in place under `target`. */
   placeFile(staged: Staged, target: string, options: { exclusive: boolean }): void;
+  /** Puts the staged assignment list (LinOTP, multiOTP) in place under `target`; false when there is none. */
+  placeCompanion(staged: Staged, target: string, options: { exclusive: boolean }): boolean;
   /** Writes the manifest, its streamed assignments included, and puts it in place. */
   publishManifest(target: string, manifest: Manifest, staged: Staged, options: { exclusive: boolean }): void;
 }
@@ -144,6 +186,11 @@ export function commitUnderLock<T>(inventory: Inventory, options: { outDir: stri
           orphaned: sweepUnderLock(inventory, [outDir]),
           placeFile(staged, target, { exclusive }) {
             staged.file.placeAt(target, { exclusive, step: 'file', faults, placed: remember(target) });
+          },
+          placeCompanion(staged, target, { exclusive }) {
+            if (!staged.companion) return false;
+            staged.companion.placeAt(target, { exclusive, placed: remember(target) });
+            return true;
           },
           publishManifest(target, manifest, staged, { exclusive }) {
             const temp = new TempFile(target);

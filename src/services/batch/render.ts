@@ -27,10 +27,17 @@ export interface RenderPlan {
   purpose: 'export' | 'rewrite';
   /** Receives the manifest's assignment entries as text, for layouts that keep them there. */
   assignments?: (text: string) => void;
+  /** Receives each row written (the companion assignment list of LinOTP and multiOTP batches); never keeps the seed. */
+  companion?: (row: BatchRow, index: number) => void;
   /** What the format reads besides the rows (privacyIDEA realm and resolver...). */
   options?: ExportOptions;
   /** Which name of the holder goes in user columns (privacyIDEA, LinOTP, multiOTP): default the UPN. */
   userName?: UserNameSource;
+}
+
+/** True when the rows must carry the holder's roster columns (user names other than the UPN). */
+export function needsRoster(plan: Pick<RenderPlan, 'userName'>): boolean {
+  return (plan.userName ?? 'upn') !== 'upn';
 }
 
 export const USER_NAME_SOURCES = ['upn', 'login', 'employee-id'] as const;
@@ -103,6 +110,7 @@ export function* renderBatch(rows: Iterable<StoredBatchRow>, plan: RenderPlan): 
       if (!writing) continue;
       const index = assignmentIds.length;
       add(writer.row(row, index));
+      plan.companion?.(row, index);
       if (writer.assignment && plan.assignments) plan.assignments(manifestStream.entry(writer.assignment(row, index), index));
       assignmentIds.push(stored.assignmentId);
     } finally {

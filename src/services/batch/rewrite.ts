@@ -9,15 +9,16 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../../core/errors.js';
-import { exporters, type BatchExporter, type BatchFormat, type BatchManifest, type ExportOptions } from '../../formats/index.js';
+import { assignmentListFileName, exporters, type BatchExporter, type BatchFormat, type BatchManifest, type ExportOptions } from '../../formats/index.js';
 import type { BatchRecord } from '../../store/batchRepo.js';
 import type { Inventory } from '../../store/db.js';
 import { authorise } from '../actor.js';
 import { AGE_SUFFIX, manifestFileName } from './names.js';
 import { commitUnderLock, encryptedAuditFields, encryptedInfo, stageEncrypted, stagePlain, withoutLayoutOne, type Staged } from './publish.js';
-import type { RenderPlan, UserNameSource } from './render.js';
+import { needsRoster, type RenderPlan, type UserNameSource } from './render.js';
 import type { ExportRequest, ExportResult } from './types.js';
 import { findBatch } from './find.js';
+import { recordBatchFile } from './files.js';
 
 interface RewritePlan {
   batch: BatchRecord;
@@ -31,7 +32,8 @@ export function rewriteBatch(inventory: Inventory, request: ExportRequest): Expo
   const plan = planRewrite(inventory, request);
   const target = join(plan.outDir, plan.batch.fileName);
   for (const layout of plan.exporter.layouts) {
-    const staged = stagePlain(target, inventory.store.batches.rowsOf(plan.batch.id), renderPlan(inventory, plan, layout));
+    const render = renderPlan(inventory, plan, layout);
+    const staged = stagePlain(target, inventory.store.batches.rowsOf(plan.batch.id, { roster: needsRoster(render) }), render);
     if (matches(staged, plan.batch)) return commitRewrite(inventory, request, plan, staged, layout);
     staged.discard();
   }
@@ -42,7 +44,8 @@ export async function rewriteBatchEncrypted(inventory: Inventory, request: Expor
   const plan = planRewrite(inventory, request);
   const target = join(plan.outDir, `${plan.batch.fileName}${AGE_SUFFIX}`);
   for (const layout of plan.exporter.layouts) {
-    const staged = await stageEncrypted(target, inventory.store.batches.rowsOf(plan.batch.id, { ownConnection: true }), renderPlan(inventory, plan, layout), recipients);
+    const render = renderPlan(inventory, plan, layout);
+    const staged = await stageEncrypted(target, inventory.store.batches.rowsOf(plan.batch.id, { ownConnection: true, roster: needsRoster(render) }), render, recipients);
     if (matches(staged, plan.batch)) return commitRewrite(inventory, request, plan, staged, layout);
     staged.discard();
   }
@@ -137,7 +140,12 @@ function commitRewrite(inventory: Inventory, request: ExportRequest, plan: Rewri
       const manifestPath = join(outDir, manifestFileName(batch.name));
       // Replacing a file under this batch's name with the batch's own bytes is always right.
       locked.placeFile(staged, filePath, { exclusive: false });
+      const listPath = join(outDir, assignmentListFileName(batch.fileName));
+      const listed = locked.placeCompanion(staged, listPath, { exclusive: false });
       locked.publishManifest(manifestPath, manifest, staged, { exclusive: false });
+      recordBatchFile(inventory, batch.id, filePath, staged.encryption ? 'encrypted' : 'body', plan.now.toISOString());
+      recordBatchFile(inventory, batch.id, manifestPath, 'manifest', plan.now.toISOString());
+      if (listed) recordBatchFile(inventory, batch.id, listPath, 'assignments', plan.now.toISOString());
       store.audit.append({
         actor: request.actor.name,
         deskId,
@@ -145,7 +153,7 @@ function commitRewrite(inventory: Inventory, request: ExportRequest, plan: Rewri
         at: plan.now.toISOString(),
         subject: { batch: batch.name, format, count: batch.rowCount, sha256: batch.sha256, file: batch.fileName, ...encryptedAuditFields(encrypted) },
       });
-      return { manifest: withoutLayoutOne(manifest), filePath, manifestPath, leftWaiting: [], rewritten: true, orphaned: locked.orphaned };
+      return { manifest: withoutLayoutOne(manifest), filePath, manifestPath, ...(listed ? { assignmentListPath: listPath } : {}), leftWaiting: [], rewritten: true, orphaned: locked.orphaned };
     });
   } finally {
     staged.discard();

@@ -61,6 +61,8 @@ export interface ExportResult {
   /** The file written: for an encrypted batch, the `.age` file (no plaintext is written). */
   filePath?: string;
   manifestPath?: string;
+  /** LinOTP and multiOTP batches: who gets which token (`<file>.assign.csv`, no seed), beside the file. */
+  assignmentListPath?: string;
   /** Tokens left waiting because the format cannot carry them. */
   leftWaiting: Array<{ serial: string; reason: string }>;
   /** True when an existing batch was written again (`batch`). */
