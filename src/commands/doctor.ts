@@ -4,7 +4,6 @@ import { Refusal } from '../core/errors.js';
 import { homePaths, lifecycle, resolveHomeDir, secureHome, type Inventory } from '../services/home.js';
 import { inventoryHealth } from '../services/health.js';
 import { seedCopiesLeft } from '../services/batch/files.js';
-import type { Inventory } from '../services/home.js';
 import { scannerDoctorReport } from './scanner.js';
 import { auditSummary } from './audit.js';
 import { homeNeedsPassphrase, note, openHome, out, printJson, run, withHome, withJson, type CommonOptions } from './shared.js';
