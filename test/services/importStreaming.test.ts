@@ -75,11 +75,15 @@ describe('streaming import', () => {
   it('rejects a serial repeated far apart in a large file (checked on disk), naming the first line', async () => {
     const inventory = freshInventory();
     const tokens = makeTokens(10_000);
-    tokens[9_000] = { ...tokens[9_000]!, serial: tokens[5]!.serial };
+    tokens[9_000] = { ...tokens[9_000]!, serial: tokens[5]!.serial }; // far apart
+    tokens[8] = { ...tokens[8]!, serial: tokens[7]!.serial }; // next to each other (one multi-row insert)
     const file = writeTemp('twice.csv', entraCsv(tokens));
     const report = await importSeeds(inventory, { file, actor: ADMIN, skipRejected: true });
-    expect(report.rejects).toEqual([{ where: { line: 9_002 }, serial: tokens[5]!.serial, reason: `serial ${tokens[5]!.serial} already appears on line 7` }]);
-    expect(report).toMatchObject({ committed: true, records: 9_999, added: 9_999 });
-    expect(report.groups.reduce((n, g) => n + g.count, 0)).toBe(9_999);
+    expect(report.rejects).toEqual([
+      { where: { line: 10 }, serial: tokens[7]!.serial, reason: `serial ${tokens[7]!.serial} already appears on line 9` },
+      { where: { line: 9_002 }, serial: tokens[5]!.serial, reason: `serial ${tokens[5]!.serial} already appears on line 7` },
+    ]);
+    expect(report).toMatchObject({ committed: true, records: 9_998, added: 9_998 });
+    expect(report.groups.reduce((n, g) => n + g.count, 0)).toBe(9_998);
   });
 });
