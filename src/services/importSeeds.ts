@@ -71,7 +71,7 @@ export async function importSeedFiles(inventory: Inventory, request: ImportReque
   const size = fileSize(request.file);
   const head = readHead(request.file);
   if (deliveryKind(head) === null) {
-    const input: SeedInput = { fileName: basename(request.file), size, head, chunks: () => fileChunks(request.file) };
+    const input: SeedInput = { fileName: basename(request.file), ownName: basename(request.file), size, head, chunks: () => fileChunks(request.file) };
     return settle(inventory, request, [await stageFile(inventory, request, input)]);
   }
   return importDelivery(inventory, request, size);
@@ -80,10 +80,10 @@ export async function importSeedFiles(inventory: Inventory, request: ImportReque
 /** A seed file to read: from disk, or opened from a delivery in memory. */
 interface SeedInput {
   fileName: string;
+  /** The seed file's own name, for guessing manufacturer and model (box-token2-c202.csv). */
+  ownName: string;
   size: number;
   head: Uint8Array;
-  /** Wipe after use: a delivered file's plaintext. */
-  wipe?: Uint8Array;
   chunks: () => AsyncIterable<Uint8Array>;
 }
 
@@ -127,7 +127,7 @@ async function importDelivery(inventory: Inventory, request: ImportRequest, size
         file.bytes.fill(0); // a README or a picture beside the seed files
         continue;
       }
-      const input: SeedInput = { fileName: file.path, size: file.bytes.byteLength, head, wipe: file.bytes, chunks: () => memoryChunks(file.bytes) };
+      const input: SeedInput = { fileName: file.path, ownName: file.name, size: file.bytes.byteLength, head, chunks: () => memoryChunks(file.bytes) };
       prepared.push(await stageFile(inventory, request, input));
     }
   } catch (error) {
@@ -168,7 +168,7 @@ async function stageFile(inventory: Inventory, request: ImportRequest, input: Se
       hash: request.hash,
       psk: request.psk,
       password: request.password,
-      ...deviceNames(request, basename(fileName)),
+      ...deviceNames(request, input.ownName),
       ...(request.allowShortSeeds ? { allowShortSeeds: true } : {}),
       onRecord: pipeline.add,
       keepRecords: false,
