@@ -14,10 +14,11 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-const program = buildProgram(pkg.version);
+const args = process.argv.slice(2);
+const program = await buildProgram(pkg.version, args);
 
 try {
-  assertKnownCommand(program, process.argv.slice(2));
+  assertKnownCommand(program, args);
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {

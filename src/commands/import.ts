@@ -4,7 +4,8 @@ import { UsageError } from '../core/errors.js';
 import { decodeHex } from '../core/secretCodec.js';
 import { describeWhere } from '../formats/seedRules.js';
 import { SEED_FORMATS, type HashAlgorithm, type SeedFormat } from '../formats/types.js';
-import { importSeeds, type ImportReport } from '../services/importSeeds.js';
+import { importSeedFiles, type ImportReport } from '../services/importSeeds.js';
+import { readSecretFile } from './prompts.js';
 import { asAdmin, oneOf, out, printJson, withHome, withJson, withSignIn } from './shared.js';
 
 interface ImportOptions {
@@ -17,6 +18,22 @@ interface ImportOptions {
   hash?: string;
   psk?: string;
   passwordFile?: string;
+  pgpKey?: string[];
+  pgpPassphraseFile?: string;
+  manufacturer?: string;
+  model?: string;
+  allowShortSeeds?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** A key file's bytes; a usage error (exit 2) naming the flag when it cannot be read. */
+function readKeyFile(file: string, flag: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
 }
 
 export function registerImport(program: Command): void {
@@ -29,7 +46,19 @@ export function registerImport(program: Command): void {
     .option('--secret-encoding <enc>', 'how CSV secrets are written: auto, base32 or hex', 'auto')
     .option('--hash <alg>', 'hash of tokens whose file does not say: SHA1, SHA256 or SHA512')
     .option('--psk <hex>', 'PSKC pre-shared key, in hex')
-    .option('--password-file <file>', 'PSKC password, read from this file')
+    .option('--password-file <file>', 'password of a PSKC file, a password-protected ZIP or a password-only PGP message (first line of this file)')
+    .option('--pgp-key <keyfile>', 'for a PGP-encrypted delivery: the private key it is encrypted to (armored or binary; repeat for several)', collect)
+    .option('--pgp-passphrase-file <file>', "the PGP private key's passphrase (first line of this file)")
+    .option('--manufacturer <name>', 'manufacturer for tokens whose file names none (default: from the file name, e.g. box-token2-c202.csv)')
+    .option('--model <name>', 'model for tokens whose file names none')
+    .option('--allow-short-seeds', 'accept seeds under 128 bits (RFC 4226 asks for at least that); recorded in the audit log')
+    .addHelpText(
+      'after',
+      '\nEncrypted deliveries (Token2 and others) are opened in memory and every seed file inside is imported,\n' +
+        'all or nothing; the plaintext never reaches the disk:\n' +
+        '  tokendesk import box.csv.gpg --pgp-key customer-private.asc [--pgp-passphrase-file pass.txt]\n' +
+        '  tokendesk import box.zip --password-file zip-password.txt\n',
+    )
     .action(async (file: string, options: ImportOptions) => {
       await asAdmin(options, async (inventory, actor) => {
         const format = options.format === 'auto' ? 'auto' : oneOf<SeedFormat>(options.format, SEED_FORMATS, '--format');
@@ -40,9 +69,11 @@ export function registerImport(program: Command): void {
           psk = decodeHex(options.psk) ?? undefined;
           if (!psk) throw new UsageError('--psk takes the pre-shared key in hex (e.g. 12345678901234567890123456789012)');
         }
-        const password = options.passwordFile ? readFileSync(options.passwordFile, 'utf8').replace(/\r?\n$/, '') : undefined;
+        const password = options.passwordFile ? readSecretFile(options.passwordFile, '--password-file') : undefined;
+        const pgpKeys = options.pgpKey?.map((keyFile) => readKeyFile(keyFile, '--pgp-key'));
+        const pgpPassphrase = options.pgpPassphraseFile ? readSecretFile(options.pgpPassphraseFile, '--pgp-passphrase-file') : undefined;
         const progress = !options.json && process.stderr.isTTY ? progressLine(file) : undefined;
-        const report = await importSeeds(inventory, {
+        const reports = await importSeedFiles(inventory, {
           file,
           format,
           dryRun: options.dryRun,
@@ -51,14 +82,22 @@ export function registerImport(program: Command): void {
           hash,
           psk,
           password,
+          pgpKeys,
+          pgpPassphrase,
+          manufacturer: options.manufacturer,
+          model: options.model,
+          allowShortSeeds: options.allowShortSeeds,
           actor,
           onProgress: progress?.update,
         });
         progress?.done();
-        if (options.json) printJson({ ok: !report.refusal || report.alreadyImported, ...report });
-        else printReport(report);
-        if (report.alreadyImported) return 0;
-        return report.refusal ? 1 : 0;
+        const ok = reports.every((r) => !r.refusal || r.alreadyImported);
+        if (options.json) printJson(reports.length === 1 ? { ok, ...reports[0]! } : { ok, file, files: reports });
+        else reports.forEach((report, i) => {
+          if (i > 0) out('');
+          printReport(report);
+        });
+        return ok ? 0 : 1;
       });
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
 import { DEFAULT_SEARCH_LIMIT, importRoster, rosterSize, searchRoster, type RosterImportReport } from '../services/roster.js';
+import { limitOption } from './options.js';
 import { asAdmin, out, printJson, withHome, withInventory, withJson, withSignIn } from './shared.js';
 
 interface RosterOptions {
@@ -28,10 +28,9 @@ export function registerRoster(program: Command): void {
   withJson(withHome(roster.command('search')))
     .description('find people as the kiosk type-ahead does: start of the UPN or of any word of the name')
     .argument('<text>')
-    .option('--limit <n>', `at most this many (default ${DEFAULT_SEARCH_LIMIT})`, (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', `at most this many, 1 to 100 (default ${DEFAULT_SEARCH_LIMIT})`, limitOption(100))
     .action(async (text: string, options: RosterOptions & { limit?: number }) => {
       await withInventory(options, (inventory) => {
-        if (options.limit !== undefined && !(options.limit >= 1 && options.limit <= 100)) throw new UsageError('--limit is a number from 1 to 100');
         const people = searchRoster(inventory, text, options.limit);
         if (options.json) return printJson({ ok: true, people });
         if (people.length === 0) return out(rosterSize(inventory) === 0 ? 'The roster is empty: `tokendesk roster import FILE`.' : 'Nobody matches.');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describeOffset } from '../core/drift.js';
 import { TOKEN_STATUSES, tokenDetails, tokenList, type TokenStatus } from '../services/tokens.js';
+import { limitOption } from './options.js';
 import { oneOf, out, printJson, withHome, withInventory, withJson } from './shared.js';
 import { registerTokenLifecycle } from './tokenLifecycle.js';
 
@@ -10,7 +11,7 @@ export function registerTokens(program: Command): void {
   withJson(withHome(tokens.command('list')))
     .description('list tokens')
     .option('--status <status>', `only tokens in this state: ${TOKEN_STATUSES.join(', ')}`)
-    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', 'at most this many (1 to 1000000)', limitOption(1_000_000))
     .action(async (options: { home?: string; json?: boolean; status?: string; limit?: number }) => {
       await withInventory(options, (inventory) => {
         const status = options.status ? oneOf<TokenStatus>(options.status, TOKEN_STATUSES, '--status') : undefined;

@@ -16,6 +16,7 @@ import { csvCell, readCsvRecordBatches } from './csv.js';
 import type { CsvRecord } from './csv.js';
 import {
   SerialsSeen,
+  repeatedSerialReason,
   WarningTally,
   checkName,
   checkSeedLength,
@@ -79,7 +80,7 @@ export async function parseEntraCsv(source: ByteSource, options: ParseOptions = 
   const result: ParseResult = { format: 'entra-csv', records: [], rejects: [], skipped: [], warnings: [] };
   const algorithm = options.hash ?? 'SHA1';
   const encoding = options.secretEncoding ?? 'auto';
-  const serials = new SerialsSeen();
+  const serials = new SerialsSeen(options);
   const tally = new WarningTally();
   const names = defaultNames(options);
   let columns: Positions | null = null;
@@ -96,7 +97,7 @@ export async function parseEntraCsv(source: ByteSource, options: ParseOptions = 
     const outcome = readRow(record, columns, { algorithm, encoding, serials, tally, names, options });
     if ('reason' in outcome) result.rejects.push(outcome);
     else {
-      result.records.push(outcome);
+      if (options.keepRecords !== false) result.records.push(outcome);
       options.onRecord?.(outcome);
     }
   }
@@ -134,7 +135,7 @@ function readRow(
   const serial = checkSerial(cell('serial number'));
   if (!serial.ok) return { where, reason: serial.problem };
   const first = context.serials.earlier(serial.value, where);
-  if (first) return { where, serial: serial.value, reason: `serial ${serial.value} already appears on ${describeWhere(first)}` };
+  if (first) return { where, serial: serial.value, reason: repeatedSerialReason('entra-csv', serial.value, first) };
   const reject = (reason: string) => ({ where, serial: serial.value, reason });
 
   const secret = readSecret(cell('secret key'), context.encoding);

@@ -12,6 +12,7 @@
 import { readAllBytes } from './byteSource.js';
 import {
   SerialsSeen,
+  repeatedSerialReason,
   WarningTally,
   checkName,
   checkSeedLength,
@@ -46,14 +47,14 @@ export async function parseGraphJson(source: ByteSource, options: ParseOptions =
   const items = tokenList(document);
 
   const result: ParseResult = { format: 'graph-json', records: [], rejects: [], skipped: [], warnings: [] };
-  const serials = new SerialsSeen();
+  const serials = new SerialsSeen(options);
   const tally = new WarningTally();
   const names = defaultNames(options);
   items.forEach((item, index) => {
     const outcome = readItem(item, index, { options, serials, tally, names });
     if ('reason' in outcome) result.rejects.push(outcome);
     else {
-      result.records.push(outcome);
+      if (options.keepRecords !== false) result.records.push(outcome);
       options.onRecord?.(outcome);
     }
   });
@@ -123,7 +124,7 @@ function readItem(item: unknown, index: number, context: ItemContext): SeedRecor
   const serial = checkSerial(rawSerial);
   if (!serial.ok) return { where, reason: serial.problem };
   const first = context.serials.earlier(serial.value, where);
-  if (first) return { where, serial: serial.value, reason: `serial ${serial.value} already appears as element ${first.keyId}` };
+  if (first) return { where, serial: serial.value, reason: repeatedSerialReason('graph-json', serial.value, first) };
   const reject = (reason: string): Reject => ({ where, serial: serial.value, reason });
 
   if (typeof token.secretKey !== 'string') return reject('secretKey is missing or not a string');

@@ -21,7 +21,7 @@ import { formulaProblem, normaliseUpn, serialProblem, upnProblem } from '../core
 import { encodeHex } from '../core/secretCodec.js';
 import { readCsvRecordBatches } from './csv.js';
 import type { CsvRecord } from './csv.js';
-import { SerialsSeen, WarningTally, checkSeedLength, checkSerial, defaultNames, describeWhere, readSecret } from './seedRules.js';
+import { SerialsSeen, WarningTally, repeatedSerialReason, checkSeedLength, checkSerial, defaultNames, describeWhere, readSecret } from './seedRules.js';
 import { headLines, splitSimpleCsvLine } from './sniff.js';
 import { SeedFileError } from './types.js';
 import { defineExporter, fromPieces } from './batchExporter.js';
@@ -62,7 +62,7 @@ export function privacyIdeaHashForSeedLength(bytes: number): HashAlgorithm | 'SH
 
 export async function parseOathCsv(source: ByteSource, options: ParseOptions = {}): Promise<ParseResult> {
   const result: ParseResult = { format: 'oath-csv', records: [], rejects: [], skipped: [], warnings: [] };
-  const serials = new SerialsSeen();
+  const serials = new SerialsSeen(options);
   const tally = new WarningTally();
   // OATH CSV names no manufacturer or model: they come from the options (--manufacturer/--model).
   const names = defaultNames(options);
@@ -101,7 +101,7 @@ export async function parseOathCsv(source: ByteSource, options: ParseOptions = {
     if (record.cells.every((cell) => cell.trim() === '')) continue;
     const outcome = readRow(record, userColumns, { options, serials, tally, names });
     if ('record' in outcome) {
-      result.records.push(outcome.record);
+      if (options.keepRecords !== false) result.records.push(outcome.record);
       options.onRecord?.(outcome.record);
     }
     else if ('skipped' in outcome) result.skipped.push(outcome.skipped);
@@ -187,7 +187,7 @@ function readRow(record: CsvRecord, userColumns: boolean, context: RowContext): 
   const serial = checkSerial(cell(0));
   if (!serial.ok) return { reject: { where, reason: `${column(0, 'serial')}: ${serial.problem}` } };
   const first = context.serials.earlier(serial.value, where);
-  if (first) return { reject: { where, serial: serial.value, reason: `serial ${serial.value} already appears on ${describeWhere(first)}` } };
+  if (first) return { reject: { where, serial: serial.value, reason: repeatedSerialReason('oath-csv', serial.value, first) } };
   const reject = (reason: string): RowOutcome => ({ reject: { where, serial: serial.value, reason } });
 
   if (type !== 'totp') {

@@ -33,7 +33,7 @@ import {
 import type { CipherAlgorithm, Digest } from './pskcCrypto.js';
 import { childText, firstChild, readXml } from './safeXml.js';
 import type { XmlElement } from './safeXml.js';
-import { SerialsSeen, WarningTally, checkName, checkSeedLength, checkSerial, defaultNames, describeWhere, noteHashLength } from './seedRules.js';
+import { SerialsSeen, WarningTally, repeatedSerialReason, checkName, checkSeedLength, checkSerial, defaultNames, describeWhere, noteHashLength } from './seedRules.js';
 import { headText } from './sniff.js';
 import { SeedFileError } from './types.js';
 import type { ByteSource, HashAlgorithm, ParseOptions, ParseResult, SeedImporter, SeedRecord, Where } from './types.js';
@@ -100,13 +100,15 @@ type EncryptedBytes = { ciphertext: Uint8Array; algorithm: CipherAlgorithm } | '
 /** One pass over one PSKC document. */
 class PskcReading {
   readonly result: ParseResult = { format: 'pskc', records: [], rejects: [], skipped: [], warnings: [] };
-  private readonly serials = new SerialsSeen();
+  private readonly serials: SerialsSeen;
   private readonly tally = new WarningTally();
   private keyName?: string;
   private derivation?: Derivation;
   private derivedKey?: Uint8Array;
   private mac?: MacMethod;
   private packages = 0;
+  /** Records read (result.records stays empty when the caller streams them: keepRecords false). */
+  private recordCount = 0;
   /** EncryptionKey names a certificate (X509Data, KeyValue...): the file's key is RSA-transported. */
   private rsaTransport = false;
   private rsaSkipped = 0;
@@ -116,6 +118,7 @@ class PskcReading {
   private readonly names: { manufacturer: string; model: string };
 
   constructor(private readonly options: ParseOptions) {
+    this.serials = new SerialsSeen(options);
     this.names = defaultNames(options);
   }
 
@@ -159,7 +162,7 @@ class PskcReading {
   }
 
   finish(): ParseResult {
-    if (this.rsaSkipped > 0 && this.result.records.length === 0) throw rsaRefusal(this.rsaSkipped);
+    if (this.rsaSkipped > 0 && this.recordCount === 0) throw rsaRefusal(this.rsaSkipped);
     this.tally.flushInto(this.result.warnings);
     if (this.packages === 0) this.result.warnings.push({ message: 'The file holds no KeyPackage: there is nothing to import.' });
     return this.result;
@@ -481,7 +484,7 @@ class PskcReading {
     if (badName !== null) return reject(badName);
 
     const first = this.serials.earlier(serial!, where);
-    if (first) return reject(`serial ${serial} already appears at ${describeWhere(first)}`);
+    if (first) return reject(repeatedSerialReason('pskc', serial!, first));
 
     const record: SeedRecord = {
       serial: serial!,
@@ -494,7 +497,8 @@ class PskcReading {
       where,
     };
     if (drift !== undefined && drift !== 0) record.driftSteps = drift;
-    this.result.records.push(record);
+    this.recordCount++;
+    if (this.options.keepRecords !== false) this.result.records.push(record);
     this.options.onRecord?.(record);
   }
 }

@@ -6,7 +6,7 @@
 import { nameProblem, normaliseSerial, serialProblem } from '../core/identity.js';
 import { decodeBase32, decodeHex, MAX_SEED_BYTES, seedLengthProblem } from '../core/secretCodec.js';
 import { SeedFileError } from './types.js';
-import type { HashAlgorithm, ParseOptions, ParseWarning, Where } from './types.js';
+import type { HashAlgorithm, ParseOptions, ParseWarning, SeedFormat, Where } from './types.js';
 
 /** "line 12" or "key 7", for messages. */
 export function describeWhere(where: Where): string {
@@ -17,6 +17,13 @@ export function describeWhere(where: Where): string {
 }
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** Why a row is rejected for repeating a serial, in each format's words (parsers and the streaming import alike). */
+export function repeatedSerialReason(format: SeedFormat, serial: string, first: Where): string {
+  if (format === 'graph-json') return `serial ${serial} already appears as element ${first.keyId}`;
+  if (format === 'pskc') return `serial ${serial} already appears at ${describeWhere(first)}`;
+  return `serial ${serial} already appears on ${describeWhere(first)}`;
+}
 
 /** A serial as tokendesk stores it, or why it cannot be one. */
 export function checkSerial(raw: string | undefined): Checked<string> {
@@ -39,15 +46,28 @@ export function couldBeSecret(text: string): boolean {
   return (text.length >= 32 && /^[0-9A-Fa-f]+$/.test(text)) || (text.length >= 26 && /^[A-Za-z2-7]+$/.test(text));
 }
 
-/** Remembers where each serial was first seen, to reject a second occurrence in the same file. */
+/**
+ * Remembers where each serial was first seen, to reject a second occurrence in the same file.
+ * Kept lean, as it holds one entry per token of the file (a million-row import): a line alone is
+ * kept as a number, and the serial is copied out of the chunk of text it was cut from (V8 keeps a
+ * substring of 13+ characters as a slice of its parent, which would keep the whole file's text).
+ */
 export class SerialsSeen {
-  private readonly first = new Map<string, Where>();
+  private readonly first = new Map<string, Where | number>();
+  /** The caller checks the file's serials itself (ParseOptions.duplicates): nothing is kept here. */
+  private readonly byCaller: boolean;
+
+  constructor(options: Pick<ParseOptions, 'duplicates'> = {}) {
+    this.byCaller = options.duplicates === 'caller';
+  }
 
   /** Where the serial was first seen, or undefined (and remembers `where`) when it is new. */
   earlier(serial: string, where: Where): Where | undefined {
+    if (this.byCaller) return undefined;
     const seen = this.first.get(serial);
-    if (seen !== undefined) return seen;
-    this.first.set(serial, where);
+    if (seen !== undefined) return typeof seen === 'number' ? { line: seen } : seen;
+    const key = serial.length >= 13 ? Buffer.from(serial, 'utf8').toString('utf8') : serial;
+    this.first.set(key, where.keyId === undefined && where.line !== undefined ? where.line : { ...where });
     return undefined;
   }
 }

@@ -90,6 +90,17 @@ export interface ParseOptions {
    * here stays valid; the caller still decides on the whole file at the end.
    */
   onRecord?: (record: SeedRecord) => void;
+  /**
+   * false: each record goes to `onRecord` only and `records` in the result stays empty, so a
+   * streaming import holds a bounded number of records whatever the file's size. Default true.
+   */
+  keepRecords?: boolean;
+  /**
+   * 'caller': the parser does not remember the file's serials; the caller rejects a repeated
+   * serial itself (a streaming import does it on disk, so a million serials are not held in
+   * memory). Default 'reject': a later row with a serial seen before is rejected by the parser.
+   */
+  duplicates?: 'reject' | 'caller';
 }
 
 /**

@@ -1,114 +1,159 @@
 /**
  * importSeeds: a vendor's seed file into the inventory, all or nothing.
  *
- * Reads the file once as a stream (hashing it on the way), lets the format's parser turn it into
- * records, compares them with the inventory (same serial + same secret = already there; same serial
- * + another secret = conflict, which refuses the whole file), then commits every new token, the
- * import record and the audit entry in one transaction. A dry run does everything but the commit.
+ * Streams: the file is read a piece at a time (hashed on the way), the format's parser hands each
+ * record to the import pipeline (importPipeline.ts), which seals records a chunk at a time (on a
+ * worker for large files) and stages them in a private temp table (store/importStaging.ts); the
+ * parser waits while the sealer catches up. So memory stays flat whatever the file's size. Then,
+ * in one write transaction, the staged tokens are compared with the inventory (same serial + same
+ * secret = already there; same serial + another secret = conflict, which refuses the whole file)
+ * and moved into it with the import record and the audit entry. A refusal or a dry run drops the
+ * staging table: nothing reached the inventory.
+ *
+ * An encrypted delivery (PGP message, password-protected ZIP) is opened in memory and every seed
+ * file inside is imported the same way, all of them in one transaction; no plaintext reaches disk.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Refusal } from '../core/errors.js';
-import { detectFormat, guessDeviceNames, importers } from '../formats/index.js';
-import { describeWhere } from '../formats/seedRules.js';
-import {
-  SeedFileError,
-  type HashAlgorithm,
-  type ParseWarning,
-  type Reject,
-  type SeedFormat,
-  type SeedRecord,
-  type Skipped,
-} from '../formats/types.js';
+import { deliveryKind, MAX_DELIVERED_BYTES } from '../formats/containers/delivery.js';
+import { detectFormat, importers } from '../formats/index.js';
+import { SeedFileError } from '../formats/types.js';
 import { assertKeyCurrent, type Inventory } from '../store/db.js';
-import { authorise, type Actor } from './actor.js';
-import { BackgroundSealer } from './backgroundSealer.js';
+import { authorise } from './actor.js';
+import type { ImportStaging, StagedOverlap } from '../store/importRepo.js';
+import { ImportPipeline, type ImportGroup } from './importPipeline.js';
+import {
+  HEAD_BYTES,
+  chooseFormat,
+  deviceNames,
+  fileSize,
+  inFileOrder,
+  placeIn,
+  raceRefusal,
+  readHead,
+  seedFileRefusal,
+  unitsOf,
+  type ImportReport,
+  type ImportRequest,
+} from './importReport.js';
 
-export interface ImportRequest {
-  file: string;
-  format?: SeedFormat | 'auto';
-  dryRun?: boolean;
-  /** Import the good rows of a file that has rejected rows (default: refuse the file). */
-  skipRejected?: boolean;
-  secretEncoding?: 'auto' | 'base32' | 'hex';
-  hash?: HashAlgorithm;
-  psk?: Uint8Array;
-  password?: string;
-  actor: Actor;
-  onProgress?: (bytesRead: number, totalBytes: number) => void;
-  /** For rows that name none (OATH CSV, PSKC without DeviceInfo): default from the file's name. */
-  manufacturer?: string;
-  model?: string;
-  /** Seeds under 128 bits (RFC 4226 asks for at least that) are refused unless this is set; recorded in the audit entry. */
-  allowShortSeeds?: boolean;
-}
+export type { ImportGroup };
+export type { ImportConflict, ImportReport, ImportRequest } from './importReport.js';
 
-/** Manufacturer and model for rows that name none: as given, else guessed from the file's name (box-token2-c202.csv). */
-function deviceNames(request: ImportRequest, fileName: string): { manufacturer?: string; model?: string } {
-  const guessed = guessDeviceNames(fileName);
-  const manufacturer = request.manufacturer ?? guessed.manufacturer;
-  const model = request.model ?? guessed.model;
-  return { ...(manufacturer !== undefined ? { manufacturer } : {}), ...(model !== undefined ? { model } : {}) };
-}
-
-export interface ImportGroup {
-  manufacturer: string;
-  model: string;
-  algorithm: HashAlgorithm;
-  digits: number;
-  period: number;
-  count: number;
-}
-
-export interface ImportConflict {
-  serial: string;
-  where: SeedRecord['where'];
-  reason: string;
-}
-
-export interface ImportReport {
-  file: string;
-  fileName: string;
-  size: number;
-  sha256: string;
-  format: SeedFormat;
-  dryRun: boolean;
-  /** The same file (by sha256) was imported before: nothing was done. */
-  alreadyImported: boolean;
-  /** Whether the inventory changed (false for dry runs, refusals and repeats). */
-  committed: boolean;
-  importId?: number;
-  records: number;
-  added: number;
-  alreadyPresent: number;
-  groups: ImportGroup[];
-  rejects: Reject[];
-  skipped: Skipped[];
-  warnings: ParseWarning[];
-  conflicts: ImportConflict[];
-  preassigned: number;
-  /** Why nothing was written, when the file was refused. */
-  refusal?: string;
-}
-
-const HEAD_BYTES = 64 * 1024;
 /** Above this size, seeds are sealed on a worker thread while the file is still being parsed. */
 const BACKGROUND_SEAL_BYTES = 256 * 1024;
+/** How much of the file is read at a time; the parser gets one piece per await. */
+const READ_CHUNK = 256 * 1024;
 
+/**
+ * Imports one seed file. An encrypted delivery (PGP message, password-protected ZIP) is opened in
+ * memory; it must hold exactly one seed file here (importSeedFiles takes any number).
+ */
 export async function importSeeds(inventory: Inventory, request: ImportRequest): Promise<ImportReport> {
+  const reports = await importSeedFiles(inventory, request);
+  if (reports.length !== 1) {
+    throw new Refusal(
+      'many-seed-files',
+      `${basename(request.file)} holds ${reports.length} seed files; nothing was imported. Import it with the tokendesk import command, which takes them all at once`,
+    );
+  }
+  return reports[0]!;
+}
+
+/**
+ * Imports a seed file, or every seed file inside an encrypted delivery, all or nothing: if any of
+ * them is refused, none is imported (each report says why, or that another file was refused).
+ */
+export async function importSeedFiles(inventory: Inventory, request: ImportRequest): Promise<ImportReport[]> {
   authorise(request.actor, 'import');
   const size = fileSize(request.file);
-  const fileName = basename(request.file);
   const head = readHead(request.file);
-  const format = chooseFormat(request, head);
+  if (deliveryKind(head) === null) {
+    const input: SeedInput = { fileName: basename(request.file), ownName: basename(request.file), size, head, chunks: () => fileChunks(request.file) };
+    return settle(inventory, request, [await stageFile(inventory, request, input)]);
+  }
+  return importDelivery(inventory, request, size);
+}
 
-  // Parse from a stream, hashing the same bytes as they go by.
+/** A seed file to read: from disk, or opened from a delivery in memory. */
+interface SeedInput {
+  fileName: string;
+  /** The seed file's own name, for guessing manufacturer and model (box-token2-c202.csv). */
+  ownName: string;
+  size: number;
+  head: Uint8Array;
+  chunks: () => AsyncIterable<Uint8Array>;
+}
+
+/** A file read, checked and staged, waiting for the commit (or a refusal). */
+interface Prepared {
+  report: ImportReport;
+  staging: ImportStaging;
+  pipeline: ImportPipeline;
+  /** The vault's key generation the seeds were sealed under. */
+  generation: number;
+}
+
+async function* fileChunks(file: string): AsyncGenerator<Uint8Array> {
+  for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK })) yield chunk as Buffer;
+}
+
+async function* memoryChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += READ_CHUNK) yield bytes.subarray(offset, offset + READ_CHUNK);
+}
+
+async function importDelivery(inventory: Inventory, request: ImportRequest, size: number): Promise<ImportReport[]> {
+  const fileName = basename(request.file);
+  if (size > MAX_DELIVERED_BYTES) {
+    throw new Refusal('bad-seed-file', `${fileName} is larger than ${MAX_DELIVERED_BYTES / (1024 * 1024)} MB: ask the vendor to split the delivery. Nothing was imported.`);
+  }
+  // openpgp and zip.js load only for a delivery.
+  const { openDelivery } = await import('../formats/containers/index.js');
+  const bytes = readFileSync(request.file);
+  let files;
+  try {
+    files = await openDelivery(fileName, bytes, { pgpPrivateKeys: request.pgpKeys, pgpKeyPassphrase: request.pgpPassphrase, password: request.password });
+  } catch (error) {
+    if (error instanceof SeedFileError) throw new Refusal('bad-delivery', `${error.message.replace(/\.?$/, '.')} Nothing was imported.`, { file: request.file });
+    throw error;
+  }
+  const prepared: Prepared[] = [];
+  try {
+    for (const file of files) {
+      const head = file.bytes.subarray(0, HEAD_BYTES);
+      if (files.length > 1 && (request.format ?? 'auto') === 'auto' && detectFormat(head).format === null) {
+        file.bytes.fill(0); // a README or a picture beside the seed files
+        continue;
+      }
+      const input: SeedInput = { fileName: file.path, ownName: file.name, size: file.bytes.byteLength, head, chunks: () => memoryChunks(file.bytes) };
+      prepared.push(await stageFile(inventory, request, input));
+    }
+  } catch (error) {
+    for (const p of prepared) p.staging.drop();
+    throw error;
+  } finally {
+    for (const file of files) file.bytes.fill(0);
+  }
+  if (prepared.length === 0) throw new Refusal('unknown-format', `${fileName} holds no file tokendesk can read as a seed file; nothing was imported`);
+  return settle(inventory, request, prepared);
+}
+
+/** Reads, parses, seals and stages one seed file; decides what it can without the write lock. */
+async function stageFile(inventory: Inventory, request: ImportRequest, input: SeedInput): Promise<Prepared> {
+  const { fileName, size } = input;
+  const format = chooseFormat(request, input.head, fileName);
+
+  // Parse from a stream, hashing the same bytes as they go by; the parser waits while the sealer catches up.
   const hasher = createHash('sha256');
   let bytesRead = 0;
+  const staging = inventory.store.imports.staging();
+  const generation = inventory.vault.generation;
+  const pipeline = new ImportPipeline(inventory, staging, { background: size > BACKGROUND_SEAL_BYTES, format });
   async function* hashedChunks(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of createReadStream(request.file, { highWaterMark: 256 * 1024 })) {
-      const bytes = chunk as Buffer;
+    for await (const bytes of input.chunks()) {
+      await pipeline.drain();
       hasher.update(bytes);
       bytesRead += bytes.length;
       request.onProgress?.(bytesRead, size);
@@ -116,59 +161,100 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
     }
   }
 
-  const sealer = !request.dryRun && size > BACKGROUND_SEAL_BYTES ? new BackgroundSealer(inventory) : null;
   let parsed;
-  let sealed: Map<SeedRecord, Buffer> | undefined;
   try {
     parsed = await importers[format].parse(hashedChunks(), {
       secretEncoding: request.secretEncoding,
       hash: request.hash,
       psk: request.psk,
       password: request.password,
-      ...deviceNames(request, fileName),
+      ...deviceNames(request, input.ownName),
       ...(request.allowShortSeeds ? { allowShortSeeds: true } : {}),
-      onRecord: sealer?.add,
+      onRecord: pipeline.add,
+      keepRecords: false,
+      duplicates: 'caller',
     });
-    sealed = await sealer?.finish();
+    await pipeline.finish();
   } catch (error) {
-    await sealer?.abandon();
-    if (error instanceof SeedFileError) throw seedFileRefusal(error, request.file, format);
+    await pipeline.abandon();
+    staging.drop();
+    if (error instanceof SeedFileError) throw seedFileRefusal(error, fileName, format);
     throw error;
   }
-  const sha256 = hasher.digest('hex');
 
   const report: ImportReport = {
     file: request.file,
     fileName,
     size,
-    sha256,
+    sha256: hasher.digest('hex'),
     format,
     dryRun: request.dryRun ?? false,
     alreadyImported: false,
     committed: false,
-    records: parsed.records.length,
+    records: pipeline.records,
     added: 0,
     alreadyPresent: 0,
     groups: [],
-    rejects: parsed.rejects,
+    rejects: inFileOrder(parsed.rejects, pipeline.duplicates),
     skipped: parsed.skipped,
     warnings: parsed.warnings,
     conflicts: [],
     preassigned: 0,
   };
+  return { report, staging, pipeline, generation };
+}
 
-  const previous = inventory.store.imports.bySha256(sha256);
-  if (previous) {
-    report.alreadyImported = true;
-    report.importId = previous.id;
-    report.refusal = `${fileName}: this file was already imported (import #${previous.id} at ${previous.importedAt}); nothing changed`;
-    return report;
+/**
+ * Compares each staged file with the inventory and commits them all in one write, or none. A real
+ * import does this under the write lock, so a second import of the same file at the same moment
+ * waits and then finds the first: a clean "already imported", never a constraint error.
+ */
+function settle(inventory: Inventory, request: ImportRequest, prepared: Prepared[]): ImportReport[] {
+  const reports = prepared.map((p) => p.report);
+  try {
+    if (request.dryRun) {
+      for (const p of prepared) judge(inventory, p, request.skipRejected ?? false);
+      return reports;
+    }
+    // Cheap early answer, without the lock: the same file was imported before.
+    if (prepared.every((p) => alreadyImported(inventory, p.report))) return reports;
+    return inventory.store.write(() => {
+      for (const p of prepared) {
+        assertKeyCurrent(inventory, p.generation); // sealed with the key this import started with: refuse if it was rotated since
+        judge(inventory, p, request.skipRejected ?? false);
+      }
+      const refused = reports.find((r) => r.refusal !== undefined);
+      if (refused) {
+        for (const r of reports) if (r.refusal === undefined) r.refusal = `${r.fileName}: not imported, because ${refused.fileName} in the same delivery was refused`;
+        return reports;
+      }
+      for (const p of prepared) commitImport(inventory, request, p);
+      return reports;
+    });
+  } catch (error) {
+    throw raceRefusal(error, reports) ?? error;
+  } finally {
+    for (const p of prepared) p.staging.drop();
   }
+}
 
-  const fresh = compareWithInventory(inventory, parsed.records, report);
-  report.added = fresh.length;
-  report.preassigned = fresh.filter((r) => r.upn).length;
-  report.groups = groupRecords(fresh);
+function alreadyImported(inventory: Inventory, report: ImportReport): boolean {
+  const previous = inventory.store.imports.bySha256(report.sha256);
+  if (!previous) return false;
+  report.alreadyImported = true;
+  report.importId = previous.id;
+  report.refusal = `${report.fileName}: this file was already imported (import #${previous.id} at ${previous.importedAt}); nothing changed`;
+  return true;
+}
+
+/** Fills in what the inventory says about this file: repeats, conflicts, what is new; and whether it is refused. */
+function judge(inventory: Inventory, { report, staging, pipeline }: Prepared, skipRejected: boolean): void {
+  if (alreadyImported(inventory, report)) return;
+  const present = compareWithInventory(inventory, staging, report);
+  report.added = report.records - report.alreadyPresent - report.conflicts.length;
+  report.preassigned = pipeline.preassigned - present.filter((r) => r.preassignedUpn).length;
+  report.groups = pipeline.groups(present);
+  const { fileName, format } = report;
 
   if (report.conflicts.length > 0) {
     const first = report.conflicts[0]!;
@@ -176,7 +262,7 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
       `${fileName}: ${report.conflicts.length} serial(s) are already in the inventory with a different secret ` +
       `(first: serial ${first.serial}, ${placeIn(format, first.where)}); ` +
       'the whole file was refused (a stored seed is never overwritten). Ask the vendor which file is right';
-  } else if (report.rejects.length > 0 && !request.skipRejected) {
+  } else if (report.rejects.length > 0 && !skipRejected) {
     const first = report.rejects[0]!;
     const units = unitsOf(format, report.rejects.length);
     report.refusal =
@@ -188,133 +274,54 @@ export async function importSeeds(inventory: Inventory, request: ImportRequest):
         ? `${fileName}: the file holds no TOTP tokens (see the skipped keys and why); nothing was imported`
         : `${fileName}: the file holds no tokens; nothing was imported`;
   }
-  if (report.refusal || report.dryRun) return report;
-
-  report.importId = commitImport(inventory, request, report, fresh, sealed);
-  report.committed = true;
-  return report;
 }
 
-/** "line 4", "key k7 (line 30)", or for Graph JSON "element 3" (its keys are array indexes). */
-function placeIn(format: SeedFormat, where: SeedRecord['where']): string {
-  return format === 'graph-json' && where.line === undefined && where.keyId !== undefined ? `element ${where.keyId}` : describeWhere(where);
-}
-
-/** "row", "key" or "token entry", counted, for refusals. */
-function unitsOf(format: SeedFormat, count: number): string {
-  const unit = format === 'pskc' ? 'key' : format === 'graph-json' ? 'token entry' : 'row';
-  return count === 1 ? unit : unit === 'token entry' ? 'token entries' : `${unit}s`;
-}
-
-/** A file the parser could not read as a whole: named, placed, and said once that nothing changed. */
-function seedFileRefusal(error: SeedFileError, file: string, format: SeedFormat): Refusal {
-  const { line, keyId } = error.where ?? {};
-  // Parser messages name the line themselves where it helps; add it only where they do not.
-  const at = line !== undefined && !error.message.includes(`line ${line}`) ? ` line ${line}:` : keyId !== undefined ? ` key ${keyId}:` : '';
-  const sentence = /[.!?]$/.test(error.message) ? error.message : `${error.message}.`;
-  return new Refusal('bad-seed-file', `${basename(file)}:${at} ${sentence} Nothing was imported.`, { file, format });
-}
-
-function fileSize(file: string): number {
-  try {
-    const stat = statSync(file);
-    if (!stat.isFile()) throw new Refusal('not-a-file', `${file} is not a file`);
-    return stat.size;
-  } catch (error) {
-    if (error instanceof Refusal) throw error;
-    throw new Refusal('file-missing', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-}
-
-function readHead(file: string): Uint8Array {
-  const fd = openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(HEAD_BYTES);
-    const n = readSync(fd, buffer, 0, HEAD_BYTES, 0);
-    return buffer.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function chooseFormat(request: ImportRequest, head: Uint8Array): SeedFormat {
-  if (request.format && request.format !== 'auto') return request.format;
-  if (head.length === 0) throw new Refusal('bad-seed-file', `${basename(request.file)} is empty; nothing was imported`);
-  const detected = detectFormat(head);
-  if (detected.format === null) {
-    throw new Refusal(
-      'unknown-format',
-      `${basename(request.file)}: could not tell the format (tried ${detected.tried.join('; ')}); name it with --format`,
-    );
-  }
-  return detected.format;
-}
-
-/** Splits records into new ones and ones already stored; fills report.alreadyPresent and conflicts. */
-function compareWithInventory(inventory: Inventory, records: SeedRecord[], report: ImportReport): SeedRecord[] {
-  const stored = inventory.store.tokens;
-  if (!stored.any()) return records;
-  const fresh: SeedRecord[] = [];
-  for (const record of records) {
-    const sealed = stored.sealedSeedBySerial(record.serial);
-    if (sealed === undefined) {
-      fresh.push(record);
+/**
+ * Staged tokens whose serial is already stored: the same seed counts as already there, another
+ * seed (or a purged one) is a conflict. Fills report.alreadyPresent and conflicts; returns the
+ * ones already there (they are left out of the new tokens).
+ */
+function compareWithInventory(inventory: Inventory, staging: ImportStaging, report: ImportReport): StagedOverlap[] {
+  if (!inventory.store.tokens.any()) return [];
+  const present: StagedOverlap[] = [];
+  for (const overlap of staging.overlaps()) {
+    const where = { ...(overlap.line !== null ? { line: overlap.line } : {}), ...(overlap.keyId !== null ? { keyId: overlap.keyId } : {}) };
+    if (overlap.stored === null) {
+      report.conflicts.push({ serial: overlap.serial, where, reason: 'already in the inventory, its seed purged after upload' });
       continue;
     }
-    if (sealed === null) {
-      report.conflicts.push({ serial: record.serial, where: record.where, reason: 'already in the inventory, its seed purged after upload' });
-      continue;
-    }
-    const seed = inventory.vault.open(record.serial, sealed);
-    const same = seed.byteLength === record.secret.byteLength && timingSafeEqual(seed, record.secret);
-    if (same) report.alreadyPresent++;
-    else report.conflicts.push({ serial: record.serial, where: record.where, reason: 'already in the inventory with a different secret' });
+    const seed = inventory.vault.open(overlap.serial, overlap.stored);
+    const incoming = inventory.vault.open(overlap.serial, overlap.staged);
+    const same = seed.byteLength === incoming.byteLength && timingSafeEqual(seed, incoming);
+    seed.fill(0);
+    incoming.fill(0);
+    if (same) {
+      report.alreadyPresent++;
+      present.push(overlap);
+    } else report.conflicts.push({ serial: overlap.serial, where, reason: 'already in the inventory with a different secret' });
   }
-  return fresh;
+  return present;
 }
 
-function groupRecords(records: SeedRecord[]): ImportGroup[] {
-  const groups = new Map<string, ImportGroup>();
-  for (const r of records) {
-    const key = `${r.manufacturer}\u0000${r.model}\u0000${r.algorithm}\u0000${r.digits}\u0000${r.period}`;
-    const group = groups.get(key);
-    if (group) group.count++;
-    else groups.set(key, { manufacturer: r.manufacturer, model: r.model, algorithm: r.algorithm, digits: r.digits, period: r.period, count: 1 });
-  }
-  return [...groups.values()].sort((a, b) => b.count - a.count);
-}
-
-function commitImport(
-  inventory: Inventory,
-  request: ImportRequest,
-  report: ImportReport,
-  records: SeedRecord[],
-  sealedInBackground?: Map<SeedRecord, Buffer>,
-): number {
-  const { store, vault, deskId } = inventory;
-  // Seal outside the transaction: the write lock is then held only for the inserts.
-  const sealed = records.map((r) => sealedInBackground?.get(r) ?? vault.seal(r.serial, r.secret));
+/** The import record, the new tokens (moved from staging) and the audit entry. Inside the caller's write. */
+function commitImport(inventory: Inventory, request: ImportRequest, { report, staging }: Prepared): void {
+  const { store, deskId } = inventory;
   const now = new Date().toISOString();
   // The import record and the audit entry say the same: what the file held and what was done with it.
   const file = { file: report.fileName, sha256: report.sha256, format: report.format };
   const counts = { added: report.added, alreadyPresent: report.alreadyPresent, rejected: report.rejects.length, skipped: report.skipped.length };
-  return store.write((): number => {
-    assertKeyCurrent(inventory); // sealed with the key this inventory opened with: refuse if it was rotated since
-    const importId = store.imports.record({
-      fileName: file.file,
-      fileSize: report.size,
-      sha256: file.sha256,
-      format: file.format,
-      ...counts,
-      importedAt: now,
-      importedBy: request.actor.name,
-    });
-    records.forEach((r, i) => {
-      const { serial, algorithm, digits, period, manufacturer, model } = r;
-      const sealedSecret = sealed[i]!;
-      store.imports.addToken({ serial, sealedSecret, algorithm, digits, period, manufacturer, model, driftSteps: r.driftSteps ?? 0, preassignedUpn: r.upn ?? null, importId });
-    });
-    store.audit.append({ actor: request.actor.name, deskId, action: 'import', at: now, subject: { ...file, ...counts, ...(request.allowShortSeeds ? { shortSeedsAllowed: true } : {}) } });
-    return importId;
+  const importId = store.imports.record({
+    fileName: file.file,
+    fileSize: report.size,
+    sha256: file.sha256,
+    format: file.format,
+    ...counts,
+    importedAt: now,
+    importedBy: request.actor.name,
   });
+  const moved = staging.moveInto(importId);
+  if (moved !== report.added) throw new Error(`the import moved ${moved} tokens, expected ${report.added}`);
+  store.audit.append({ actor: request.actor.name, deskId, action: 'import', at: now, subject: { ...file, ...counts, ...(request.allowShortSeeds ? { shortSeedsAllowed: true } : {}) } });
+  report.importId = importId;
+  report.committed = true;
 }

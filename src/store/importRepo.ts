@@ -7,6 +7,10 @@ import { desc, eq, Param, Placeholder, sql } from 'drizzle-orm';
 import type Database from 'better-sqlite3';
 import type { Db } from './connection.js';
 import { imports, tokens } from './schema.js';
+import { ImportStaging } from './importStaging.js';
+
+export type { StagedDuplicate, StagedOverlap, StagedToken } from './importStaging.js';
+export { ImportStaging };
 
 export type ImportRecord = typeof imports.$inferSelect;
 export type NewImport = Omit<typeof imports.$inferInsert, 'id'>;
@@ -87,6 +91,11 @@ export class ImportRepo {
     const row = this.#record.get(entry);
     if (!row) throw new Error('the import record was not stored');
     return row.id;
+  }
+
+  /** A private staging table for a streaming import (importStaging.ts); drop it when done. */
+  staging(): ImportStaging {
+    return new ImportStaging(this.db);
   }
 
   /** Adds one new token, in stock with no wrong codes. Inside the caller's write. */

@@ -35,7 +35,9 @@ export class SealPool {
   #failure: Error | null = null;
 
   constructor(dataKey: Uint8Array) {
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { key: dataKey } });
+    // A small heap: the worker holds a few chunks at a time, and an unbounded heap grows lazily
+    // with the garbage of a million seals (hundreds of MB of RSS for nothing).
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { key: dataKey }, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
     this.#worker.on('message', (message: { id: number; sealed?: Uint8Array[]; error?: string }) => {
       const job = this.#jobs.get(message.id);
       if (!job) return;
