@@ -3,7 +3,7 @@
  * and Ctrl+C. It owns exit(); screens only say they are done.
  */
 import { Box, useApp, useStdout } from 'ink';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { inventoryCounts } from '../services/deskTools.js';
 import { hasStaff, signOut } from '../services/staff.js';
 import { rosterSize } from '../services/roster.js';
@@ -13,6 +13,8 @@ import type { Inventory } from '../services/home.js';
 import { hasAnyToken } from '../services/tokens.js';
 import { Frame, Message } from './components/Frame.js';
 import { PracticePanel } from './components/PracticePanel.js';
+import { Rethrow, ScreenBoundary, TestCrash } from './components/ScreenBoundary.js';
+import { AdminQuit } from './screens/AdminQuit.js';
 import { isChar, type KioskKey } from './input/keys.js';
 import { KeyRouter } from './input/KeyRouter.js';
 import { FooterKeysContext } from './hooks/useFooterKeys.js';
@@ -61,6 +63,10 @@ export interface KioskAppProps {
   onExit?: () => void;
   /** Keys delivered so far, told once their redraw is committed (tests wait for it instead of sleeping). */
   onKeysDrawn?: (count: number) => void;
+  /** A locked kiosk (`--locked`, the service): only an admin's name and PIN quit it. */
+  locked?: boolean;
+  /** Test hook (TOKENDESK_TEST_CRASH): 'screen' makes the menu throw once. */
+  testCrash?: string;
 }
 
 export function KioskApp(props: KioskAppProps) {
@@ -78,9 +84,28 @@ export function KioskApp(props: KioskAppProps) {
     onExit.current?.();
     exit();
   }, [exit]);
+  // A locked kiosk never quits on a key: every way out (Ctrl+C, q, the menu) asks for an admin.
+  const [askAdmin, setAskAdmin] = useState(false);
+  const [lockNote, setLockNote] = useState(false);
+  const leave = useCallback(() => {
+    if (!props.locked) return quit();
+    if (session) setAskAdmin(true);
+    else setLockNote(true);
+  }, [props.locked, quit, session]);
+  // A key handler that threw: drawn as a throw inside the screen boundary (back to sign-in).
+  const [keyError, setKeyError] = useState<{ error: unknown } | null>(null);
+  if (keyError && !session) throw keyError.error;
 
   const onAnyKey = (key: KioskKey): boolean => {
     lastKey.current = now();
+    if (props.locked) {
+      // Ctrl+C in the admin box is its own (it cancels); anywhere else it opens the box.
+      if (key.kind === 'ctrl' && key.letter === 'c' && !askAdmin) {
+        leave();
+        return true;
+      }
+      return false;
+    }
     if (key.kind === 'ctrl' && key.letter === 'c') {
       if (progress.current?.dirty && !confirmQuit) setConfirmQuit(true);
       else quit();
@@ -95,7 +120,7 @@ export function KioskApp(props: KioskAppProps) {
   };
 
   return (
-    <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} onKeysDrawn={props.onKeysDrawn} wedge={props.wedge} now={now}>
+    <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} onKeysDrawn={props.onKeysDrawn} wedge={props.wedge} now={now} onError={(error) => setKeyError({ error })}>
       {session ? (
         <Desk
           key={session.homeDir}
@@ -107,18 +132,25 @@ export function KioskApp(props: KioskAppProps) {
           lastKey={lastKey}
           onPractice={() => void props.startPractice?.().then(setSession)}
           onProgress={(p) => (progress.current = p)}
-          onQuit={quit}
+          onQuit={leave}
+          testCrash={props.testCrash}
+          keyError={keyError}
+          clearKeyError={() => setKeyError(null)}
+          overlay={askAdmin ? <AdminQuit inventory={session.inventory} now={now} onQuit={quit} onCancel={() => setAskAdmin(false)} /> : null}
+          footerOverride={askAdmin ? ['[Tab] next field', '[Enter] quit the kiosk', '[Esc] stay'] : null}
         />
       ) : props.unlock ? (
-        <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={['[Enter] unlock', '[Ctrl+C] quit']} width={size.columns} height={size.rows}>
+        <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={props.locked ? ['[Enter] unlock'] : ['[Enter] unlock', '[Ctrl+C] quit']} width={size.columns} height={size.rows}>
+          {lockNote && <Message tone="warn">This kiosk is locked: unlock it first, then an admin can quit it.</Message>}
           <Unlock homeDir={props.homeDir} unlock={async (passphrase, onWait) => setSession(await props.unlock!(passphrase, onWait))} />
         </Frame>
       ) : (
         <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={['[p] practice', '[q] quit']} width={size.columns} height={size.rows}>
+          {lockNote && <Message tone="warn">This kiosk is locked and has no inventory yet: set it up from an admin shell (stop the service first).</Message>}
           <Welcome
             reason="no-home"
             homeDir={props.homeDir}
-            onQuit={quit}
+            onQuit={leave}
             onPractice={() => {
               void props.startPractice?.().then(setSession);
             }}
@@ -139,7 +171,17 @@ function Desk({
   onPractice,
   onProgress,
   onQuit,
+  testCrash,
+  keyError,
+  clearKeyError,
+  overlay,
+  footerOverride,
 }: {
+  testCrash?: string;
+  keyError: { error: unknown } | null;
+  clearKeyError: () => void;
+  overlay: ReactNode;
+  footerOverride: string[] | null;
   onPractice: () => void;
   lastKey: { current: number };
   session: KioskSession;
@@ -202,7 +244,29 @@ function Desk({
     [onProgress],
   );
 
-  const footer = screenKeys ?? footerFor(screen);
+  const footer = footerOverride ?? screenKeys ?? footerFor(screen);
+  // A screen that threw: sign out (its names and UPNs leave with it) and start again at sign-in.
+  const [crashes, setCrashes] = useState(0);
+  // Crashing over and over (sign-in itself broken): give up, so the service restarts the process.
+  const crashTimes = useRef<number[]>([]);
+  const [crashLoop, setCrashLoop] = useState(false);
+  if (crashLoop) throw new Error('the kiosk screens kept crashing');
+  const testCrashed = useRef(false);
+  const onCrash = (kind: string) => {
+    testCrashed.current = true;
+    clearKeyError();
+    const at = Date.now();
+    crashTimes.current = [...crashTimes.current.filter((t) => at - t < 10_000), at];
+    if (crashTimes.current.length >= 3) return setCrashLoop(true);
+    setCrashes((n) => n + 1);
+    const hint = `Something went wrong on that screen (${kind}), so the desk went back to sign-in. Sign in again; if it happens again, tell an admin.`;
+    try {
+      signOutNow(hint);
+    } catch {
+      setActor(null);
+      setScreen({ name: 'sign-in', hint });
+    }
+  };
   const panel = practice !== null && size.columns >= 100;
   const body = (() => {
     switch (screen.name) {
@@ -230,7 +294,12 @@ function Desk({
           />
         );
       case 'menu':
-        return actor ? <Menu actor={actor} onChoose={choose} /> : null;
+        return actor ? (
+          <>
+            <TestCrash when={testCrash === 'screen' && !testCrashed.current} />
+            <Menu actor={actor} onChoose={choose} />
+          </>
+        ) : null;
       case 'hand-out':
         return actor ? (
           <HandOut
@@ -265,7 +334,12 @@ function Desk({
       <Box flexDirection="row">
         <Box flexDirection="column" flexGrow={1}>
           {confirmQuit && <Message tone="warn">A hand-out is in progress. Quit anyway? [y/N]</Message>}
-          <FooterKeysContext.Provider value={setScreenKeys}>{body}</FooterKeysContext.Provider>
+          {overlay}
+          <FooterKeysContext.Provider value={setScreenKeys}>
+            <ScreenBoundary key={crashes} onCrash={onCrash}>
+              {keyError ? <Rethrow error={keyError.error} /> : body}
+            </ScreenBoundary>
+          </FooterKeysContext.Provider>
         </Box>
         {panel && practice && <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} />}
       </Box>

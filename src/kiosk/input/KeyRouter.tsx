@@ -39,14 +39,21 @@ export interface KeyRouterProps {
   /** Wedge detection; tests that type fast turn it off. */
   wedge?: { maxKeyGapMs?: number; minScanLength?: number } | false;
   now?: () => number;
+  /**
+   * A key handler threw. Error boundaries do not see errors thrown outside rendering, so without
+   * this the error would escape Ink's stdin listener and end the process.
+   */
+  onError?: (error: unknown) => void;
 }
 
-export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, now = Date.now }: KeyRouterProps) {
+export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, now = Date.now, onError }: KeyRouterProps) {
   const stack = useRef<Array<{ current: Handler }>>([]);
   const onAny = useRef(onAnyKey);
   onAny.current = onAnyKey;
   const drawn = useRef(onKeysDrawn);
   drawn.current = onKeysDrawn;
+  const failed = useRef(onError);
+  failed.current = onError;
   // Counted only when someone listens: the count's own re-render lands in the same commit as (or
   // after) whatever the key changed, so its layout effect means "the key's redraw is done".
   const [delivered, setDelivered] = useState(0);
@@ -72,6 +79,9 @@ export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, 
     try {
       if (onAny.current?.(key)) return;
       stack.current.at(-1)?.current(key);
+    } catch (error) {
+      if (!failed.current) throw error;
+      failed.current(error);
     } finally {
       if (drawn.current) setDelivered((n) => n + 1);
     }
