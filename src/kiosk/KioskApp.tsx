@@ -2,19 +2,20 @@
  * The kiosk's root: which screen is up, who is signed in, the header and footer, the idle timer
  * and Ctrl+C. It owns exit(); screens only say they are done.
  */
-import { Box, useApp, useStdout } from 'ink';
+import { Box, useApp } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { inventoryCounts } from '../services/deskTools.js';
 import { hasStaff, signOut } from '../services/staff.js';
 import { rosterSize } from '../services/roster.js';
 import type { Actor } from '../services/actor.js';
-import { scannerStatusText, type ScanSource, type ScannerStatus } from '../scanner/index.js';
+import type { ScanSource } from '../scanner/index.js';
 import type { Inventory } from '../services/home.js';
 import { hasAnyToken } from '../services/tokens.js';
 import { Frame, Message } from './components/Frame.js';
 import { PracticePanel } from './components/PracticePanel.js';
-import { Rethrow, ScreenBoundary, TestCrash } from './components/ScreenBoundary.js';
-import { AdminQuit } from './screens/AdminQuit.js';
+import { Rethrow, ScreenBoundary, TestCrash, useScreenCrash } from './components/ScreenBoundary.js';
+import { useClock, useScannerStatus, useTerminalSize } from './hooks/terminal.js';
+import { ADMIN_QUIT_KEYS, AdminQuit, useLockdown } from './screens/AdminQuit.js';
 import { isChar, type KioskKey } from './input/keys.js';
 import { KeyRouter } from './input/KeyRouter.js';
 import { FooterKeysContext } from './hooks/useFooterKeys.js';
@@ -85,13 +86,8 @@ export function KioskApp(props: KioskAppProps) {
     exit();
   }, [exit]);
   // A locked kiosk never quits on a key: every way out (Ctrl+C, q, the menu) asks for an admin.
-  const [askAdmin, setAskAdmin] = useState(false);
-  const [lockNote, setLockNote] = useState(false);
-  const leave = useCallback(() => {
-    if (!props.locked) return quit();
-    if (session) setAskAdmin(true);
-    else setLockNote(true);
-  }, [props.locked, quit, session]);
+  const lock = useLockdown(props.locked ?? false, session !== null, quit);
+  const leave = lock.leave;
   // A key handler that threw: drawn as a throw inside the screen boundary (back to sign-in).
   const [keyError, setKeyError] = useState<{ error: unknown } | null>(null);
   if (keyError && !session) throw keyError.error;
@@ -100,7 +96,7 @@ export function KioskApp(props: KioskAppProps) {
     lastKey.current = now();
     if (props.locked) {
       // Ctrl+C in the admin box is its own (it cancels); anywhere else it opens the box.
-      if (key.kind === 'ctrl' && key.letter === 'c' && !askAdmin) {
+      if (key.kind === 'ctrl' && key.letter === 'c' && !lock.asking) {
         leave();
         return true;
       }
@@ -136,17 +132,16 @@ export function KioskApp(props: KioskAppProps) {
           testCrash={props.testCrash}
           keyError={keyError}
           clearKeyError={() => setKeyError(null)}
-          overlay={askAdmin ? <AdminQuit inventory={session.inventory} now={now} onQuit={quit} onCancel={() => setAskAdmin(false)} /> : null}
-          footerOverride={askAdmin ? ['[Tab] next field', '[Enter] quit the kiosk', '[Esc] stay'] : null}
+          overlay={lock.asking ? <AdminQuit inventory={session.inventory} now={now} onQuit={quit} onCancel={lock.cancel} /> : null}
         />
       ) : props.unlock ? (
         <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={props.locked ? ['[Enter] unlock'] : ['[Enter] unlock', '[Ctrl+C] quit']} width={size.columns} height={size.rows}>
-          {lockNote && <Message tone="warn">This kiosk is locked: unlock it first, then an admin can quit it.</Message>}
+          {lock.note && <Message tone="warn">This kiosk is locked: unlock it first, then an admin can quit it.</Message>}
           <Unlock homeDir={props.homeDir} unlock={async (passphrase, onWait) => setSession(await props.unlock!(passphrase, onWait))} />
         </Frame>
       ) : (
         <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={['[p] practice', '[q] quit']} width={size.columns} height={size.rows}>
-          {lockNote && <Message tone="warn">This kiosk is locked and has no inventory yet: set it up from an admin shell (stop the service first).</Message>}
+          {lock.note && <Message tone="warn">This kiosk is locked and has no inventory yet: set it up from an admin shell (stop the service first).</Message>}
           <Welcome
             reason="no-home"
             homeDir={props.homeDir}
@@ -175,13 +170,11 @@ function Desk({
   keyError,
   clearKeyError,
   overlay,
-  footerOverride,
 }: {
   testCrash?: string;
   keyError: { error: unknown } | null;
   clearKeyError: () => void;
   overlay: ReactNode;
-  footerOverride: string[] | null;
   onPractice: () => void;
   lastKey: { current: number };
   session: KioskSession;
@@ -244,29 +237,17 @@ function Desk({
     [onProgress],
   );
 
-  const footer = footerOverride ?? screenKeys ?? footerFor(screen);
+  const footer = overlay ? ADMIN_QUIT_KEYS : (screenKeys ?? footerFor(screen));
   // A screen that threw: sign out (its names and UPNs leave with it) and start again at sign-in.
-  const [crashes, setCrashes] = useState(0);
-  // Crashing over and over (sign-in itself broken): give up, so the service restarts the process.
-  const crashTimes = useRef<number[]>([]);
-  const [crashLoop, setCrashLoop] = useState(false);
-  if (crashLoop) throw new Error('the kiosk screens kept crashing');
-  const testCrashed = useRef(false);
-  const onCrash = (kind: string) => {
-    testCrashed.current = true;
+  const crash = useScreenCrash((hint) => {
     clearKeyError();
-    const at = Date.now();
-    crashTimes.current = [...crashTimes.current.filter((t) => at - t < 10_000), at];
-    if (crashTimes.current.length >= 3) return setCrashLoop(true);
-    setCrashes((n) => n + 1);
-    const hint = `Something went wrong on that screen (${kind}), so the desk went back to sign-in. Sign in again; if it happens again, tell an admin.`;
     try {
       signOutNow(hint);
     } catch {
       setActor(null);
       setScreen({ name: 'sign-in', hint });
     }
-  };
+  });
   const panel = practice !== null && size.columns >= 100;
   const body = (() => {
     switch (screen.name) {
@@ -296,7 +277,7 @@ function Desk({
       case 'menu':
         return actor ? (
           <>
-            <TestCrash when={testCrash === 'screen' && !testCrashed.current} />
+            <TestCrash when={testCrash === 'screen' && !crash.testCrashed} />
             <Menu actor={actor} onChoose={choose} />
           </>
         ) : null;
@@ -336,7 +317,7 @@ function Desk({
           {confirmQuit && <Message tone="warn">A hand-out is in progress. Quit anyway? [y/N]</Message>}
           {overlay}
           <FooterKeysContext.Provider value={setScreenKeys}>
-            <ScreenBoundary key={crashes} onCrash={onCrash}>
+            <ScreenBoundary key={crash.count} onCrash={crash.onCrash}>
               {keyError ? <Rethrow error={keyError.error} /> : body}
             </ScreenBoundary>
           </FooterKeysContext.Provider>
@@ -375,39 +356,3 @@ function footerFor(screen: Screen): string[] {
       return ['[n] new import', '[Tab] next field', '[Enter] preview', '[y] confirm', '[Esc] back'];
   }
 }
-
-function useClock(now: () => number): number {
-  const [time, setTime] = useState(now);
-  useEffect(() => {
-    const timer = setInterval(() => setTime(now()), 1000);
-    return () => clearInterval(timer);
-  }, [now]);
-  return time;
-}
-
-function useScannerStatus(source: ScanSource | null): string {
-  const [status, setStatus] = useState<ScannerStatus | null>(() => source?.status() ?? null);
-  useEffect(() => {
-    if (!source) return;
-    setStatus(source.status());
-    return source.onStatus(setStatus);
-  }, [source]);
-  return status ? scannerStatusText(status) : 'scanner: keyboard';
-}
-
-/** Columns and rows, following resizes; the frame stays one row under the height (Ink redraw). */
-function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
-  const { stdout } = useStdout();
-  const read = () => ({ columns: Math.max(40, stdout.columns || 80), rows: Math.max(12, (stdout.rows || 24) - 1) });
-  const [size, setSize] = useState(fixed ?? read());
-  useEffect(() => {
-    if (fixed) return;
-    const onResize = () => setSize(read());
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  }, [stdout, fixed]);
-  return size;
-}
-

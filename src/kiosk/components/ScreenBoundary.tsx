@@ -5,7 +5,7 @@
  * a message may hold a UPN or a code. FatalBoundary, around the whole app, catches the rest so the
  * kiosk can leave with its own exit status (70) instead of Ink printing the error on screen.
  */
-import { Component, type ReactNode } from 'react';
+import { Component, useRef, useState, type ReactNode } from 'react';
 import { Refusal } from '../../core/errors.js';
 
 /** What may be shown about an error: its class (or a Refusal's code), nothing from its message. */
@@ -54,4 +54,27 @@ export function Rethrow({ error }: { error: unknown }): never {
 export function TestCrash({ when }: { when: boolean }): null {
   if (when) throw new TypeError('test crash for j.doe@example.com with code 123456');
   return null;
+}
+
+/**
+ * The desk's side of ScreenBoundary: `count` keys the boundary (a new one after each crash), and
+ * `onCrash` passes a note for the sign-in screen to `recover`. Three crashes within ten seconds
+ * (sign-in itself broken) throw to the fatal boundary instead: the service starts a fresh process.
+ */
+export function useScreenCrash(recover: (hint: string) => void): { count: number; onCrash: (kind: string) => void; testCrashed: boolean } {
+  const [count, setCount] = useState(0);
+  const times = useRef<number[]>([]);
+  const [loop, setLoop] = useState(false);
+  if (loop) throw new Error('the kiosk screens kept crashing');
+  return {
+    count,
+    testCrashed: count > 0,
+    onCrash(kind) {
+      const at = Date.now();
+      times.current = [...times.current.filter((t) => at - t < 10_000), at];
+      if (times.current.length >= 3) return setLoop(true);
+      setCount((n) => n + 1);
+      recover(`Something went wrong on that screen (${kind}), so the desk went back to sign-in. Sign in again; if it happens again, tell an admin.`);
+    },
+  };
 }

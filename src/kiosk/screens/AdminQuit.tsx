@@ -11,14 +11,31 @@ import { Message } from '../components/Frame.js';
 import { TextField } from '../components/TextField.js';
 import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useScreenReducer } from '../hooks/screenState.js';
-import { useFooterKeys } from '../hooks/useFooterKeys.js';
+import { useCallback, useState } from 'react';
 import { edit, isKey } from '../input/keys.js';
 import { useKeys } from '../input/KeyRouter.js';
 import { signInReducer, SIGN_IN_START } from './SignIn.js';
 
+/** The footer while the box is up (the root draws it: the screen below keeps its own list). */
+export const ADMIN_QUIT_KEYS = ['[Tab] next field', '[Enter] quit the kiosk', '[Esc] stay'];
+
+/**
+ * Every way out of the kiosk calls `leave`: unlocked, it quits; locked, it opens the admin box, or
+ * with no inventory open yet (nobody to ask) shows `note` and stays.
+ */
+export function useLockdown(locked: boolean, hasSession: boolean, quit: () => void): { asking: boolean; note: boolean; leave: () => void; cancel: () => void } {
+  const [asking, setAsking] = useState(false);
+  const [note, setNote] = useState(false);
+  const leave = useCallback(() => {
+    if (!locked) return quit();
+    if (hasSession) setAsking(true);
+    else setNote(true);
+  }, [locked, hasSession, quit]);
+  return { asking, note, leave, cancel: useCallback(() => setAsking(false), []) };
+}
+
 export function AdminQuit({ inventory, now, onQuit, onCancel }: { inventory: Inventory; now: () => number; onQuit: () => void; onCancel: () => void }) {
   const [state, dispatch, get] = useScreenReducer(signInReducer, SIGN_IN_START);
-  useFooterKeys(['[Tab] next field', '[Enter] quit the kiosk', '[Esc] stay']);
 
   useKeys((key) => {
     const { field, name, pin } = get();
