@@ -55,6 +55,25 @@ export class TmuxTerminal {
     await new Promise((r) => setTimeout(r, 80));
   }
 
+  /** Keys as tmux names them (C-z, 'C-\\', Escape, F3, S-F3 ...), one send each, a little apart. */
+  async keys(...names: string[]): Promise<void> {
+    for (const name of names) {
+      execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, name]);
+      await new Promise((r) => setTimeout(r, 80));
+    }
+  }
+
+  /** Exactly these bytes, in one write to the terminal (invalid UTF-8 and control bytes included). */
+  bytes(data: Uint8Array): void {
+    if (data.length === 0) return;
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-H', ...[...data].map((b) => b.toString(16).padStart(2, '0'))]);
+  }
+
+  /** True while the command still runs (its exit line is not on the screen). */
+  running(): boolean {
+    return !EXITED.test(this.screen());
+  }
+
   /** A keyboard-wedge scanner: the whole barcode and Enter in one burst. */
   scan(text: string): void {
     execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-l', `${text}\r`]);
