@@ -63,10 +63,13 @@ export class TmuxTerminal {
     }
   }
 
-  /** Exactly these bytes, in one write to the terminal (invalid UTF-8 and control bytes included). */
+  /** Exactly these bytes (invalid UTF-8 and control bytes included), in writes of up to 1000 bytes. */
   bytes(data: Uint8Array): void {
-    if (data.length === 0) return;
-    execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-H', ...[...data].map((b) => b.toString(16).padStart(2, '0'))]);
+    // tmux refuses a command over about 16 KB: long input goes in parts (the terminal may split it anyway).
+    for (let at = 0; at < data.length; at += 1000) {
+      const part = [...data.subarray(at, at + 1000)].map((b) => b.toString(16).padStart(2, '0'));
+      execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-H', ...part]);
+    }
   }
 
   /** True while the command still runs (its exit line is not on the screen). */
