@@ -14,7 +14,7 @@ import { hasAnyToken } from '../services/tokens.js';
 import { Frame, Message } from './components/Frame.js';
 import { PracticePanel } from './components/PracticePanel.js';
 import { Rethrow, ScreenBoundary, TestCrash, useScreenCrash } from './components/ScreenBoundary.js';
-import { useClock, useScannerStatus, useTerminalSize } from './hooks/terminal.js';
+import { idleText, useClock, useScannerStatus, useTerminalSize } from './hooks/terminal.js';
 import { ADMIN_QUIT_KEYS, AdminQuit, useLockdown } from './screens/AdminQuit.js';
 import { isChar, type KioskKey } from './input/keys.js';
 import { KeyRouter } from './input/KeyRouter.js';
@@ -213,7 +213,7 @@ function Desk({
   useEffect(() => {
     if (!actor || idleMs === 0) return;
     const timer = setInterval(() => {
-      if (now() - lastKey.current >= idleMs) signOutNow(`signed out after ${inventory.settings.idleMinutes} minutes without a key press`);
+      if (now() - lastKey.current >= idleMs) signOutNow(`signed out after ${idleText(inventory.settings.idleMinutes)} without a key press`);
     }, 1000);
     return () => clearInterval(timer);
   }, [actor, idleMs, now, signOutNow, inventory.settings.idleMinutes]);

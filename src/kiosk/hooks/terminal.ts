@@ -38,3 +38,5 @@ export function useTerminalSize(fixed?: { columns: number; rows: number }): { co
   return size;
 }
 
+/** "1 minute", "5 minutes": the idle sign-out's note. */
+export const idleText = (minutes: number): string => (minutes === 1 ? '1 minute' : `${minutes} minutes`);

@@ -11,7 +11,7 @@ import type { Actor } from '../../services/actor.js';
 import { triesLeft } from '../../services/deskRules.js';
 import { checkDisplayName, checkEmployee, checkTokenForHandOut, defaultDisplayName, handOut, type HandOutResult } from '../../services/handOut.js';
 import { identify, type Arrival, type Identified } from '../../services/identify.js';
-import { searchRoster, type RosterPerson } from '../../services/roster.js';
+import { findByUpn, rosterSize, searchRoster, type RosterPerson } from '../../services/roster.js';
 import type { TokenView } from '../../services/tokens.js';
 import type { KioskContext } from '../context.js';
 import { FIELD_LIMITS } from '../fieldLimits.js';
@@ -36,6 +36,8 @@ export interface Employee {
   upn: string;
   displayName?: string;
   tokensHeld: number;
+  /** A roster is loaded and this UPN is not in it: the desk confirmed it (the audit says so). */
+  notInRoster?: boolean;
 }
 
 export interface HandOutState {
@@ -51,7 +53,13 @@ export interface HandOutState {
   name: string;
   code: string;
   notice: Notice | null;
-  done: { serial: string; upn: string; name: string; offset: string } | null;
+  /** A UPN not in the roster, waiting for a second Enter to confirm it (a typo is caught here). */
+  unlistedUpn: string | null;
+  /**
+   * `autoChecked`: the code was checked at its last digit. The Enter a person types out of habit
+   * right after it must not skip the Done screen, so the first Enter there is taken as read.
+   */
+  done: { serial: string; upn: string; name: string; offset: string; autoChecked?: boolean } | null;
 }
 
 export const HAND_OUT_START: HandOutState = {
@@ -66,6 +74,7 @@ export const HAND_OUT_START: HandOutState = {
   name: '',
   code: '',
   notice: null,
+  unlistedUpn: null,
   done: null,
 };
 
@@ -82,13 +91,19 @@ export type HandOutEvent =
   | { type: 'handed-out'; done: NonNullable<HandOutState['done']> }
   | { type: 'code-refused'; notice: Notice; triesLeft?: number; tokenUnusable: boolean }
   | { type: 'notice'; notice: Notice | null }
+  | { type: 'confirm-upn'; upn: string; notice: Notice }
+  | { type: 'done-enter-taken' }
   | { type: 'back' }
   | { type: 'restart' };
 
 export function handOutReducer(state: HandOutState, event: HandOutEvent): HandOutState {
   switch (event.type) {
     case 'employee-typed':
-      return { ...state, employeeText: event.text, suggestions: event.suggestions, selected: 0, notice: null };
+      return { ...state, employeeText: event.text, suggestions: event.suggestions, selected: 0, notice: null, unlistedUpn: null };
+    case 'confirm-upn':
+      return { ...state, unlistedUpn: event.upn, notice: event.notice };
+    case 'done-enter-taken':
+      return state.done ? { ...state, done: { ...state.done, autoChecked: false } } : state;
     case 'suggestion-moved':
       return { ...state, selected: event.selected };
     case 'suggestion-completed': {
@@ -96,7 +111,7 @@ export function handOutReducer(state: HandOutState, event: HandOutEvent): HandOu
       return pick ? { ...state, employeeText: pick.upn } : state;
     }
     case 'employee-chosen':
-      return { ...state, step: 'Token', employee: event.employee, employeeText: event.employee.upn, suggestions: [], selected: 0, notice: null };
+      return { ...state, step: 'Token', employee: event.employee, employeeText: event.employee.upn, suggestions: [], selected: 0, notice: null, unlistedUpn: null };
     case 'serial-typed':
       return { ...state, serialText: event.text };
     case 'token-chosen':
@@ -107,8 +122,11 @@ export function handOutReducer(state: HandOutState, event: HandOutEvent): HandOu
       return { ...state, step: 'Verify', name: event.name, code: '', notice: null };
     case 'code-typed':
       return { ...state, code: event.code, notice: event.code.length > 0 ? null : state.notice };
-    case 'handed-out':
-      return { ...state, step: 'Done', code: '', notice: null, done: event.done };
+    case 'handed-out': {
+      // The count the Done screen shows is the one after this hand-out.
+      const employee = state.employee ? { ...state.employee, tokensHeld: state.employee.tokensHeld + 1 } : null;
+      return { ...state, step: 'Done', code: '', notice: null, done: event.done, employee };
+    }
     case 'code-refused': {
       const next = { ...state, code: '', notice: event.notice, triesLeft: event.triesLeft ?? state.triesLeft };
       // This token cannot be handed out now: back to scan another one.
@@ -141,7 +159,9 @@ export interface HandOutDesk {
   checkName(name: string): string;
   defaultName(token: TokenView): string;
   triesLeft(token: TokenView): number;
-  handOut(request: { serial: string; upn: string; displayName: string; code: string }): HandOutResult;
+  handOut(request: { serial: string; upn: string; displayName: string; code: string; notInRoster?: boolean }): HandOutResult;
+  /** False only when a roster is loaded and this UPN is not in it. */
+  listed(upn: string): boolean;
 }
 
 export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, actor: Actor): HandOutDesk {
@@ -155,6 +175,7 @@ export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, acto
     defaultName: defaultDisplayName,
     triesLeft: (token) => triesLeft(token, inventory.settings),
     handOut: (request) => handOut(inventory, { ...request, actor, now: now() }),
+    listed: (upn) => rosterSize(inventory) === 0 || findByUpn(inventory, upn) !== undefined,
   };
 }
 
@@ -185,11 +206,22 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
     }
   };
 
-  const chooseEmployee = (upn: string, displayName?: string) =>
+  const chooseEmployee = (upn: string, displayName?: string, notInRoster = false) =>
     attempt(() => {
       const checked = desk.checkEmployee(upn);
-      dispatch({ type: 'employee-chosen', employee: { ...checked, ...(displayName !== undefined && { displayName }) } });
+      dispatch({ type: 'employee-chosen', employee: { ...checked, ...(displayName !== undefined && { displayName }), ...(notInRoster && { notInRoster }) } });
     });
+
+  /** A UPN typed out: with a roster loaded, one not in it is asked again (j.deo for j.doe). */
+  const chooseUpn = (upn: string) => {
+    if (desk.listed(upn)) return chooseEmployee(upn);
+    if (state.get().unlistedUpn === upn) return chooseEmployee(upn, undefined, true);
+    dispatch({
+      type: 'confirm-upn',
+      upn,
+      notice: { tone: 'warn', text: `${upn} is not in the roster: check the spelling, or press Enter again to hand out to it anyway` },
+    });
+  };
 
   const identifyEmployee = (text: string, arrival: Arrival) => {
     const found = desk.identify(text, arrival);
@@ -199,7 +231,7 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
       case 'person':
         return chooseEmployee(found.person.upn, found.person.displayName);
       case 'upn':
-        return chooseEmployee(found.upn);
+        return chooseUpn(found.upn);
       case 'unknown':
         return notice('bad', found.hint);
     }
@@ -213,13 +245,14 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
 
   const chooseName = () => attempt(() => dispatch({ type: 'name-confirmed', name: desk.checkName(state.get().name) }));
 
-  const verify = (code: string) => {
+  const verify = (code: string, autoChecked = false) => {
     const { employee, token, name } = state.get();
     if (!employee || !token) return;
     attempt(() => {
-      const result = desk.handOut({ serial: token.serial, upn: employee.upn, displayName: name, code });
+      const result = desk.handOut({ serial: token.serial, upn: employee.upn, displayName: name, code, ...(employee.notInRoster && { notInRoster: true }) });
       if (result.ok) {
-        dispatch({ type: 'handed-out', done: { serial: result.serial, upn: result.upn, name: result.displayName, offset: describeOffset(result.offsetSteps, result.period) } });
+        const offset = describeOffset(result.offsetSteps, result.period);
+        dispatch({ type: 'handed-out', done: { serial: result.serial, upn: result.upn, name: result.displayName, offset, autoChecked } });
       } else {
         const tone = result.outcome === 'malformed' || result.outcome === 'replayed' ? 'warn' : 'bad';
         dispatch({
@@ -266,7 +299,8 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
           return employeeKey(key);
         case 'Token':
           if (key.kind === 'scan') return chooseToken(key.text);
-          if (isKey(key, 'enter')) return chooseToken(s.serialText);
+          // Enter on an empty field (a habit after a code) keeps the notice that sent the desk here.
+          if (isKey(key, 'enter')) return s.serialText.trim() === '' ? undefined : chooseToken(s.serialText);
           return dispatch({ type: 'serial-typed', text: edit(s.serialText, key, { maxLength: FIELD_LIMITS.serial }) });
         case 'Name':
           if (key.kind === 'scan') return notice('info', 'a scan is not needed here: check the token name and press Enter');
@@ -276,11 +310,24 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
           if (!s.token) return;
           // A code typed fast and ended with Enter may arrive as a "scan": take it as typed digits.
           if (key.kind === 'scan') return verify(key.text);
-          if (isKey(key, 'enter')) return verify(s.code);
-          return dispatch({ type: 'code-typed', code: edit(s.code, key, { maxLength: s.token.digits, accept: /[0-9 ]/ }).replace(/ /g, '') });
+          // Enter on an empty field (after a refused code) keeps the refusal on screen.
+          if (isKey(key, 'enter')) return s.code === '' ? undefined : verify(s.code);
+          const code = edit(s.code, key, { maxLength: s.token.digits, accept: /[0-9 ]/ }).replace(/ /g, '');
+          dispatch({ type: 'code-typed', code });
+          // The last digit checks the code: a badge, a token and the digits, no Enter needed.
+          if (code.length === s.token.digits && code !== s.code) verify(code, true);
+          return;
         }
         case 'Done':
-          if (isKey(key, 'enter') || key.kind === 'text') dispatch({ type: 'restart' });
+          if (isKey(key, 'enter')) {
+            if (s.done?.autoChecked) return dispatch({ type: 'done-enter-taken' });
+            return dispatch({ type: 'restart' });
+          }
+          // The next employee's name or badge: it starts the next hand-out, nothing is lost.
+          if (key.kind === 'text' || key.kind === 'scan') {
+            dispatch({ type: 'restart' });
+            return employeeKey(key);
+          }
           return;
       }
     },

@@ -105,7 +105,7 @@ export function HandOut({
           <Text>  Serial      {done.serial}</Text>
           <Text>  Token name  {done.name}</Text>
           <Text> </Text>
-          <Text>It is waiting for export to Entra. Next employee in a few seconds, or press Enter now.</Text>
+          <Text>It is waiting for export to Entra. Next employee in a few seconds, or type or scan them now.</Text>
         </Box>
       )}
       {notice && (
@@ -122,5 +122,5 @@ export const HAND_OUT_KEYS: Record<HandOutStep, string[]> = {
   Token: ['[scan] or type + [Enter]', '[Esc] back'],
   Name: ['[Enter] next', '[Esc] back'],
   Verify: ['[digits] + [Enter] check', '[Esc] back'],
-  Done: ['[Enter] next employee', '[Esc] menu'],
+  Done: ['[type or scan] next employee', '[Esc] menu'],
 };
