@@ -325,7 +325,7 @@ function Desk({
         {panel && practice && <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} />}
       </Box>
       {practice !== null && !panel && practiceSerial && (
-        <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} />
+        <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} compact />
       )}
     </Frame>
   );

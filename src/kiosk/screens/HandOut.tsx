@@ -91,7 +91,7 @@ export function HandOut({
         <Box flexDirection="column">
           <Text>Token name: {state.name}</Text>
           <Text> </Text>
-          <Text bold>Employee: press the button on the token and type the {token.digits} digits it shows, then Enter.</Text>
+          <Text bold>Employee: press the button on the token and type the {token.digits} digits it shows.</Text>
           <BigDigits value={state.code} length={token.digits} />
           <StepProgress now={kiosk.now()} period={token.period} />
           {state.triesLeft !== null && <Text>Tries left before the token locks: {state.triesLeft}</Text>}
@@ -121,6 +121,6 @@ export const HAND_OUT_KEYS: Record<HandOutStep, string[]> = {
   Employee: ['[Enter] next', '[↑↓] pick', '[Tab] complete', '[Esc] back to menu'],
   Token: ['[scan] or type + [Enter]', '[Esc] back'],
   Name: ['[Enter] next', '[Esc] back'],
-  Verify: ['[digits] + [Enter] check', '[Esc] back'],
+  Verify: ['[digits] checked at the last one', '[Backspace] fix', '[Esc] back'],
   Done: ['[type or scan] next employee', '[Esc] menu'],
 };
