@@ -100,6 +100,14 @@ export function undoHandOut(inventory: Inventory, request: { assignmentId: numbe
       );
     }
     if (row.undoneAt !== null) throw new Refusal('already-undone', `the hand-out of token ${row.serial} was already undone`);
+    if (inLiveBatch(row) && row.batchStatus === 'uploaded') {
+      // An uploaded batch cannot be voided: point only to what can still be done.
+      throw new Refusal(
+        'hand-out-uploaded',
+        `token ${row.serial} went to the identity provider in batch ${row.batchName ?? `#${row.batchId}`}: it can no longer be undone here; remove it there`,
+        { batch: row.batchName ?? row.batchId },
+      );
+    }
     if (inLiveBatch(row)) {
       const batch = row.batchName ?? `#${row.batchId}`;
       throw new Refusal(

@@ -191,6 +191,23 @@ describe('desk day: wording', () => {
     expect(frame).not.toContain('undo it here');
   });
 
+  it("today's list keeps its columns (status, by) aligned under a long UPN (9)", async () => {
+    h = await stockedKiosk();
+    await signIn(h);
+    const long = 'maximilian.alexander.von-humboldt-ellington@example.com';
+    for (const [i, upn] of [[0, 'a@example.com'], [1, long]] as const) {
+      await toDone(h, upn, i);
+      await h.press('escape');
+      await h.waitFor('What next?');
+    }
+    await h.type('t');
+    const frame = await h.waitFor("Today's hand-outs at this desk: 2");
+    const rows = frame.split('\n').filter((l) => / by alice/.test(l));
+    expect(rows).toHaveLength(2);
+    expect(new Set(rows.map((r) => r.indexOf(' by alice'))).size).toBe(1);
+    expect(new Set(rows.map((r) => r.search(/pending|exported/))).size).toBe(1);
+  });
+
   it('the idle sign-out says "1 minute" (9)', async () => {
     h = await stockedKiosk();
     h.inventory.settings.idleMinutes = 1;
