@@ -10,6 +10,8 @@
  */
 import { render } from 'ink';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { cliName, setCliName } from './cliName.js';
 import { Refusal } from '../core/errors.js';
 import { homePaths, keyMode, openInventory, readSettings, resolveHomeDir, unlockHome } from '../services/home.js';
 import { createScanSource, type ScanSource } from '../scanner/index.js';
@@ -32,6 +34,8 @@ const PASTE_OFF = '\u001b[?2004l';
 
 export async function startKiosk(options: KioskOptions): Promise<number> {
   const homeDir = resolveHomeDir(options.home);
+  const cliFile = fileURLToPath(new URL('../cli.js', import.meta.url));
+  setCliName(cliName({ path: process.env.PATH, cwd: process.cwd(), cliFile, packageDir: fileURLToPath(new URL('../../..', import.meta.url)) }));
   const sessions: KioskSession[] = [];
   const locked = !options.demo && existsSync(homePaths(homeDir).keyFile) && keyMode(homeDir) === 'passphrase';
   const unlock = async (passphrase: string, onWait: (ms: number) => void): Promise<KioskSession> => {
