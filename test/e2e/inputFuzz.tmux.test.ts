@@ -6,7 +6,7 @@
  * process must still run; after each screen its frame must be whole (header on the first row, the
  * footer rule above the last) and its clock must still tick (not hung).
  *
- * Small by default (about 1,500 sequences in all); TOKENDESK_KIOSK_FUZZ=1 runs about 25,000.
+ * Small by default (about 1,400 sequences in all); TOKENDESK_KIOSK_FUZZ=1 runs about 22,000.
  * TOKENDESK_FUZZ_SEED=n replays a run (the seed is in every failure message).
  */
 import { afterEach, describe, expect, it } from 'vitest';
