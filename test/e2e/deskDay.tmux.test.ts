@@ -1,7 +1,8 @@
 /**
  * The desk day in a real terminal (the built CLI in practice mode under tmux): the hand-out with a
  * badge scanner is two scans, Enter on the name and the digits (checked at the last one, no Enter),
- * and the Verify step at 80x24 keeps every line whole (the issue saw lines lose their first letter,
+ * a burst typed into the undo reason keeps every character, and the Verify step at 80x24 keeps
+ * every line whole (the issue saw lines lose their first letter,
  * the big digits their top row and the header its second line).
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,9 @@ import { tempDir } from '../support/home.js';
 import { TmuxTerminal, tmuxAvailable } from '../support/tmux.js';
 
 let term: TmuxTerminal | undefined;
+
+/** Typed faster than any person: one write of the whole text (no Enter, so not a scan). */
+const execBurst = (t: TmuxTerminal, text: string) => t.bytes(Buffer.from(text, 'utf8'));
 afterEach(() => term?.kill());
 
 function practice(size: { columns: number; rows: number }): TmuxTerminal {
@@ -45,6 +49,16 @@ describe.skipIf(!tmuxAvailable)('desk day in a real terminal (tmux)', () => {
     const done = await term.waitFor('Handed out.');
     expect(done).toContain('9900000000004');
     expect(done).toContain('(holds 1 of 5)');
+
+    // A burst typed into the undo reason keeps every character (the issue saw "replay test" become "t").
+    await term.key('Escape');
+    await term.waitFor('What next?');
+    await term.type('t');
+    await term.waitFor("Today's hand-outs at this desk: 1");
+    await term.type('u');
+    await term.waitFor('Say why');
+    execBurst(term, 'replay test');
+    await term.waitFor(/Reason\s+replay test/);
   }, 60_000);
 
   it('the Verify step in practice mode at 80x24 keeps every line whole', async () => {
