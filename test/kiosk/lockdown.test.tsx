@@ -8,7 +8,7 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyRouter, useKeys } from '../../src/kiosk/input/KeyRouter.js';
 import { listAudit } from '../../src/services/auditTrail.js';
-import { signIn, stockedKiosk, type Harness } from './harness.js';
+import { driveKiosk, signIn, stockedKiosk, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
@@ -73,6 +73,19 @@ describe('locked kiosk', () => {
     const frame = await h.waitFor('ada@contoso.com');
     expect(frame).not.toContain('an admin signs in here');
     expect(h.exited()).toBe(false);
+  });
+
+  it('before the home is unlocked (nobody to ask), Ctrl+C and q only say the kiosk is locked', async () => {
+    const d = driveKiosk({ session: null, homeDir: '/nonexistent', unlock: async () => Promise.reject(new Error('no')), wedge: false, locked: true, size: { columns: 100, rows: 30 } });
+    try {
+      await d.waitFor('[Enter] unlock');
+      await d.press('ctrl-c');
+      await d.waitFor('This kiosk is locked: unlock it first, then an admin can quit it.');
+      expect(d.exited()).toBe(false);
+      expect(d.frame()).not.toContain('[Ctrl+C] quit');
+    } finally {
+      d.unmount();
+    }
   });
 
   it('an unlocked kiosk still quits on Ctrl+C at sign-in', async () => {
