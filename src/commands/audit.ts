@@ -18,12 +18,13 @@ export function registerAudit(program: Command): void {
     });
 
   withJson(withHome(audit.command('list')))
-    .description('list audit entries')
+    .description('list audit entries, newest first')
     .option('--since <time>', 'only entries at or after this ISO time, e.g. 2026-11-29', sinceOption)
+    .option('--oldest', 'oldest first (with --limit: the oldest entries)')
     .option('--limit <n>', 'at most this many (1 to 1000000)', limitOption(1_000_000))
-    .action(async (options: { home?: string; json?: boolean; since?: string; limit?: number }) => {
+    .action(async (options: { home?: string; json?: boolean; since?: string; limit?: number; oldest?: boolean }) => {
       await withInventory(options, (inventory) => {
-        const rows = listAudit(inventory, { since: options.since, limit: options.limit });
+        const rows = listAudit(inventory, { since: options.since, limit: options.limit, newestFirst: !options.oldest });
         if (options.json) return printJson({ ok: true, entries: rows.map((r) => ({ ...r, subject: JSON.parse(r.subject) as unknown })) });
         for (const r of rows) out(`#${String(r.seq).padEnd(5)} ${r.at}  ${r.deskId}  ${r.actor.padEnd(16)} ${r.action.padEnd(14)} ${r.subject}`);
         if (rows.length === 0) out('No audit entries.');

@@ -86,7 +86,12 @@ export function registerExport(program: Command): void {
         };
         const result: ExportResult =
           recipients.length > 0 ? await exportEncryptedBatch(inventory, { ...request, encryptTo: recipients }) : exportBatch(inventory, request);
-        if (options.json) return printJson({ ok: true, ...result });
+        // Nothing waiting is "nothing changed": exit 1, as every command says it (scripts can tell).
+        const nothing = result.manifest ? 0 : 1;
+        if (options.json) {
+          printJson({ ok: true, ...result });
+          return nothing;
+        }
         printOrphans(result.orphaned);
         if (!result.manifest) {
           const filtered = options.since !== undefined || options.desk !== undefined ? ' that match --since/--desk' : '';
@@ -110,6 +115,7 @@ export function registerExport(program: Command): void {
           out(`After the upload: tokendesk batch mark-uploaded ${m.batch} --purge-seeds`);
         }
         for (const left of result.leftWaiting) out(`  left waiting: ${left.serial} (${left.reason})`);
+        return nothing;
       });
     });
 }

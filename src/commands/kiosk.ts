@@ -51,7 +51,7 @@ export function registerKiosk(program: Command): void {
         // React's production build: a third of the work per frame. Set before React loads.
         process.env.NODE_ENV ??= 'production';
         const { startKiosk } = await import('../kiosk/start.js');
-        return startKiosk({ home: options.home, demo: options.demo ?? false, scanner: options.scanner });
+        return startKiosk({ home: options.home, demo: options.demo ?? false, scanner: options.scanner, locked: options.locked ?? false });
       });
     });
 }

@@ -1,53 +1,22 @@
 /**
- * The kiosk's root: which screen is up, who is signed in, the header and footer, the idle timer
- * and Ctrl+C. It owns exit(); screens only say they are done.
+ * The kiosk's root: the key router, Ctrl+C and the lockdown, the unlock and welcome screens before
+ * a home is open; the signed-in desk (screens, header, idle timer) is Desk.tsx. It owns exit();
+ * screens only say they are done.
  */
-import { Box, useApp, useStdout } from 'ink';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { inventoryCounts } from '../services/deskTools.js';
-import { hasStaff, signOut } from '../services/staff.js';
-import { rosterSize } from '../services/roster.js';
-import type { Actor } from '../services/actor.js';
-import { scannerStatusText, type ScanSource, type ScannerStatus } from '../scanner/index.js';
-import type { Inventory } from '../services/home.js';
-import { hasAnyToken } from '../services/tokens.js';
+import { useApp } from 'ink';
+import { useCallback, useRef, useState } from 'react';
+import type { ScanSource } from '../scanner/index.js';
 import { Frame, Message } from './components/Frame.js';
-import { PracticePanel } from './components/PracticePanel.js';
+import { useTerminalSize } from './hooks/terminal.js';
+import { AdminQuit, useLockdown } from './screens/AdminQuit.js';
 import { isChar, type KioskKey } from './input/keys.js';
 import { KeyRouter } from './input/KeyRouter.js';
-import { FooterKeysContext } from './hooks/useFooterKeys.js';
-import type { KioskContext } from './context.js';
-import type { PracticeHome } from './practice.js';
-import { Batches } from './screens/Batches.js';
-import { Imports } from './screens/Imports.js';
-import { HandOut, type HandOutProgress } from './screens/HandOut.js';
-import { Menu, type MenuChoice } from './screens/Menu.js';
-import { SelfCheck } from './screens/SelfCheck.js';
-import { SignIn } from './screens/SignIn.js';
-import { Today } from './screens/Today.js';
+import type { HandOutProgress } from './screens/HandOut.js';
 import { Unlock } from './screens/Unlock.js';
-import { Welcome, type WelcomeReason } from './screens/Welcome.js';
-import { Holders } from './screens/Holders.js';
-import { ReturnToken } from './screens/ReturnToken.js';
-import { lifecycle } from '../services/home.js';
+import { Welcome } from './screens/Welcome.js';
+import { Desk, type KioskSession } from './Desk.js';
 
-export interface KioskSession {
-  inventory: Inventory;
-  homeDir: string;
-  practice: PracticeHome | null;
-}
-
-type Screen =
-  | { name: 'welcome'; reason: WelcomeReason }
-  | { name: 'sign-in'; hint?: string }
-  | { name: 'menu' }
-  | { name: 'hand-out'; replacing?: { upn: string; assignmentId: number } }
-  | { name: 'return' }
-  | { name: 'holders' }
-  | { name: 'today' }
-  | { name: 'imports' }
-  | { name: 'batches' }
-  | { name: 'self-check'; back: 'sign-in' | 'menu' };
+export type { KioskSession } from './Desk.js';
 
 export interface KioskAppProps {
   session: KioskSession | null;
@@ -66,6 +35,10 @@ export interface KioskAppProps {
   onExit?: () => void;
   /** Keys delivered so far, told once their redraw is committed (tests wait for it instead of sleeping). */
   onKeysDrawn?: (count: number) => void;
+  /** A locked kiosk (`--locked`, the service): only an admin's name and PIN quit it. */
+  locked?: boolean;
+  /** Test hook (TOKENDESK_TEST_CRASH): 'screen' makes the menu throw once. */
+  testCrash?: string;
 }
 
 export function KioskApp(props: KioskAppProps) {
@@ -83,9 +56,23 @@ export function KioskApp(props: KioskAppProps) {
     onExit.current?.();
     exit();
   }, [exit]);
+  // A locked kiosk never quits on a key: every way out (Ctrl+C, q, the menu) asks for an admin.
+  const lock = useLockdown(props.locked ?? false, session !== null, quit);
+  const leave = lock.leave;
+  // A key handler that threw: drawn as a throw inside the screen boundary (back to sign-in).
+  const [keyError, setKeyError] = useState<{ error: unknown } | null>(null);
+  if (keyError && !session) throw keyError.error;
 
   const onAnyKey = (key: KioskKey): boolean => {
     lastKey.current = now();
+    if (props.locked) {
+      // Ctrl+C in the admin box is its own (it cancels); anywhere else it opens the box.
+      if (key.kind === 'ctrl' && key.letter === 'c' && !lock.asking) {
+        leave();
+        return true;
+      }
+      return false;
+    }
     if (key.kind === 'ctrl' && key.letter === 'c') {
       if (progress.current?.dirty && !confirmQuit) setConfirmQuit(true);
       else quit();
@@ -100,7 +87,7 @@ export function KioskApp(props: KioskAppProps) {
   };
 
   return (
-    <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} onKeysDrawn={props.onKeysDrawn} wedge={props.wedge} now={now}>
+    <KeyRouter scanSource={props.scanSource} onAnyKey={onAnyKey} onKeysDrawn={props.onKeysDrawn} wedge={props.wedge} now={now} onError={(error) => setKeyError({ error })}>
       {session ? (
         <Desk
           key={session.homeDir}
@@ -112,18 +99,24 @@ export function KioskApp(props: KioskAppProps) {
           lastKey={lastKey}
           onPractice={() => void props.startPractice?.().then(setSession)}
           onProgress={(p) => (progress.current = p)}
-          onQuit={quit}
+          onQuit={leave}
+          testCrash={props.testCrash}
+          keyError={keyError}
+          clearKeyError={() => setKeyError(null)}
+          overlay={lock.asking ? <AdminQuit inventory={session.inventory} now={now} onQuit={quit} onCancel={lock.cancel} /> : null}
         />
       ) : props.unlock ? (
-        <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={['[Enter] unlock', '[Ctrl+C] quit']} width={size.columns} height={size.rows}>
+        <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={props.locked ? ['[Enter] unlock'] : ['[Enter] unlock', '[Ctrl+C] quit']} width={size.columns} height={size.rows}>
+          {lock.note && <Message tone="warn">This kiosk is locked: unlock it first, then an admin can quit it.</Message>}
           <Unlock homeDir={props.homeDir} unlock={async (passphrase, onWait) => setSession(await props.unlock!(passphrase, onWait))} />
         </Frame>
       ) : (
         <Frame header={{ deskId: '-', staff: null, clock: new Date(now()), counts: null, scanner: '', practice: false }} footer={['[p] practice', '[q] quit']} width={size.columns} height={size.rows}>
+          {lock.note && <Message tone="warn">This kiosk is locked and has no inventory yet: set it up from an admin shell (stop the service first).</Message>}
           <Welcome
             reason="no-home"
             homeDir={props.homeDir}
-            onQuit={quit}
+            onQuit={leave}
             onPractice={() => {
               void props.startPractice?.().then(setSession);
             }}
@@ -133,224 +126,3 @@ export function KioskApp(props: KioskAppProps) {
     </KeyRouter>
   );
 }
-
-function Desk({
-  session,
-  now,
-  size,
-  scanSource,
-  confirmQuit,
-  lastKey,
-  onPractice,
-  onProgress,
-  onQuit,
-}: {
-  onPractice: () => void;
-  lastKey: { current: number };
-  session: KioskSession;
-  now: () => number;
-  size: { columns: number; rows: number };
-  scanSource: ScanSource | null;
-  confirmQuit: boolean;
-  onProgress: (p: HandOutProgress | null) => void;
-  onQuit: () => void;
-}) {
-  const { inventory, practice } = session;
-  const [version, setVersion] = useState(0);
-  const changed = useCallback(() => setVersion((v) => v + 1), []);
-  const kiosk: KioskContext = useMemo(() => ({ inventory, now, changed, rosterSize: rosterSize(inventory) }), [inventory, now, changed]);
-  const [actor, setActor] = useState<Actor | null>(null);
-  const [screen, setScreen] = useState<Screen>(() => firstScreen(inventory, practice !== null));
-  const [practiceSerial, setPracticeSerial] = useState<string | null>(null);
-  // Keys the current screen offers itself (null: the root's list for the screen).
-  const [screenKeys, setScreenKeys] = useState<string[] | null>(null);
-  const clock = useClock(now);
-  const counts = useMemo(() => inventoryCounts(inventory, { now: now() }), [inventory, version, Math.floor(clock / 30_000)]);
-  const scanner = useScannerStatus(scanSource);
-  // Lifecycle (issue 13): the kiosk's own clock, judged by recent code checks; re-read when something changed.
-  const clockWarning = useMemo(() => lifecycle.kioskClockSuspicion(inventory, now())?.message ?? null, [inventory, version, Math.floor(clock / 60_000)]);
-  const setAside = useMemo(() => lifecycle.setAsideCounts(inventory), [inventory, version]);
-
-  const signOutNow = useCallback(
-    (hint?: string) => {
-      if (actor) signOut(inventory, actor, { now: now() });
-      setActor(null);
-      onProgress(null);
-      setScreen({ name: 'sign-in', hint });
-    },
-    [actor, inventory, now, onProgress],
-  );
-
-  // Idle: back to sign-in, and every name and UPN leaves the screen with the unmounted wizard.
-  const idleMs = inventory.settings.idleMinutes * 60_000;
-  useEffect(() => {
-    if (!actor || idleMs === 0) return;
-    const timer = setInterval(() => {
-      if (now() - lastKey.current >= idleMs) signOutNow(`signed out after ${inventory.settings.idleMinutes} minutes without a key press`);
-    }, 1000);
-    return () => clearInterval(timer);
-  }, [actor, idleMs, now, signOutNow, inventory.settings.idleMinutes]);
-  const touch = () => {
-    lastKey.current = now();
-  };
-
-  const choose = (choice: MenuChoice) => {
-    touch();
-    if (choice === 'quit') return onQuit();
-    if (choice === 'sign-out') return signOutNow();
-    if (choice === 'self-check') return setScreen({ name: 'self-check', back: 'menu' });
-    setScreen({ name: choice } as Screen);
-  };
-
-  const reportProgress = useCallback(
-    (p: HandOutProgress) => {
-      touch();
-      onProgress(p);
-    },
-    [onProgress],
-  );
-
-  const footer = screenKeys ?? footerFor(screen);
-  const panel = practice !== null && size.columns >= 100;
-  const body = (() => {
-    switch (screen.name) {
-      case 'welcome':
-        return (
-          <Welcome
-            reason={screen.reason}
-            homeDir={session.homeDir}
-            onQuit={onQuit}
-            onPractice={onPractice}
-            onContinue={screen.reason === 'no-tokens' ? () => setScreen({ name: 'sign-in' }) : undefined}
-          />
-        );
-      case 'sign-in':
-        return (
-          <SignIn
-            kiosk={kiosk}
-            hint={screen.hint ?? (practice ? 'practice mode: sign in as practice, PIN 1234' : undefined)}
-            onSelfCheck={() => setScreen({ name: 'self-check', back: 'sign-in' })}
-            onSignedIn={(a) => {
-              touch();
-              setActor(a);
-              setScreen({ name: 'menu' });
-            }}
-          />
-        );
-      case 'menu':
-        return actor ? <Menu actor={actor} onChoose={choose} /> : null;
-      case 'hand-out':
-        return actor ? (
-          <HandOut
-            kiosk={kiosk}
-            actor={actor}
-            replacing={screen.replacing}
-            onProgress={reportProgress}
-            onPracticeToken={practice ? setPracticeSerial : undefined}
-            onExit={() => {
-              onProgress(null);
-              setScreen({ name: 'menu' });
-            }}
-          />
-        ) : null;
-      case 'return':
-        return actor ? (
-          <ReturnToken kiosk={kiosk} actor={actor} onExit={() => setScreen({ name: 'menu' })} onReplace={(replacing) => setScreen({ name: 'hand-out', replacing })} />
-        ) : null;
-      case 'holders':
-        return actor ? <Holders kiosk={kiosk} actor={actor} rows={size.rows - 12} onExit={() => setScreen({ name: 'menu' })} /> : null;
-      case 'today':
-        return actor ? <Today kiosk={kiosk} actor={actor} rows={size.rows - 12} onExit={() => setScreen({ name: 'menu' })} /> : null;
-      case 'imports':
-        return actor ? <Imports kiosk={kiosk} actor={actor} rows={size.rows - 12} onExit={() => setScreen({ name: 'menu' })} /> : null;
-      case 'batches':
-        return actor ? <Batches kiosk={kiosk} actor={actor} rows={size.rows - 10} onExit={() => setScreen({ name: 'menu' })} /> : null;
-      case 'self-check':
-        return <SelfCheck kiosk={kiosk} onPracticeToken={practice ? setPracticeSerial : undefined} onExit={() => setScreen(screen.back === 'menu' && actor ? { name: 'menu' } : { name: 'sign-in' })} />;
-    }
-  })();
-
-  return (
-    <Frame
-      header={{ deskId: inventory.deskId, staff: actor ? `${actor.name} (${actor.role})` : null, clock: new Date(clock), counts, scanner, practice: practice !== null, clockWarning, setAside }}
-      footer={confirmQuit ? ['[y] quit and lose this hand-out', '[any other key] stay'] : footer}
-      width={size.columns}
-      height={size.rows}
-    >
-      <Box flexDirection="row">
-        <Box flexDirection="column" flexGrow={1}>
-          {confirmQuit && <Message tone="warn">A hand-out is in progress. Quit anyway? [y/N]</Message>}
-          <FooterKeysContext.Provider value={setScreenKeys}>{body}</FooterKeysContext.Provider>
-        </Box>
-        {panel && practice && <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} />}
-      </Box>
-      {practice !== null && !panel && practiceSerial && (
-        <PracticePanel seeds={practice.seeds} serial={practiceSerial} now={clock} />
-      )}
-    </Frame>
-  );
-}
-
-function firstScreen(inventory: Inventory, practice: boolean): Screen {
-  if (!practice && !hasStaff(inventory)) return { name: 'welcome', reason: 'no-staff' };
-  if (!practice && inventoryCounts(inventory).inStock === 0 && !hasAnyToken(inventory)) return { name: 'welcome', reason: 'no-tokens' };
-  return { name: 'sign-in' };
-}
-
-function footerFor(screen: Screen): string[] {
-  switch (screen.name) {
-    case 'welcome':
-      return ['[p] practice', '[q] quit'];
-    case 'sign-in':
-      return ['[Tab] next field', '[Enter] sign in', '[?] employee self-check', '[Ctrl+C] quit'];
-    case 'menu':
-      return ['[h] hand out', '[t] today', '[c] self-check', '[r] return', '[s] sign out', '[q] quit'];
-    case 'return':
-    case 'holders':
-    case 'hand-out':
-    case 'today':
-    case 'batches':
-      // These screens offer their keys themselves (useFooterKeys): only what their state allows.
-      return ['[Esc] back'];
-    case 'self-check':
-      return ['[Enter] next', '[Esc] done'];
-    case 'imports':
-      return ['[n] new import', '[Tab] next field', '[Enter] preview', '[y] confirm', '[Esc] back'];
-  }
-}
-
-function useClock(now: () => number): number {
-  const [time, setTime] = useState(now);
-  useEffect(() => {
-    const timer = setInterval(() => setTime(now()), 1000);
-    return () => clearInterval(timer);
-  }, [now]);
-  return time;
-}
-
-function useScannerStatus(source: ScanSource | null): string {
-  const [status, setStatus] = useState<ScannerStatus | null>(() => source?.status() ?? null);
-  useEffect(() => {
-    if (!source) return;
-    setStatus(source.status());
-    return source.onStatus(setStatus);
-  }, [source]);
-  return status ? scannerStatusText(status) : 'scanner: keyboard';
-}
-
-/** Columns and rows, following resizes; the frame stays one row under the height (Ink redraw). */
-function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
-  const { stdout } = useStdout();
-  const read = () => ({ columns: Math.max(40, stdout.columns || 80), rows: Math.max(12, (stdout.rows || 24) - 1) });
-  const [size, setSize] = useState(fixed ?? read());
-  useEffect(() => {
-    if (fixed) return;
-    const onResize = () => setSize(read());
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  }, [stdout, fixed]);
-  return size;
-}
-

@@ -105,7 +105,8 @@ export function verifyAudit(inventory: Inventory): AuditReport {
   return { ...chain, ok: problems.length === 0, problems, last, headFile };
 }
 
-export function listAudit(inventory: Inventory, options: { since?: string; limit?: number } = {}): AuditRow[] {
+/** Oldest first unless `newestFirst` (`audit list` shows the newest first; `--oldest` the other way). */
+export function listAudit(inventory: Inventory, options: { since?: string; limit?: number; newestFirst?: boolean } = {}): AuditRow[] {
   return inventory.store.audit.list(options);
 }
 

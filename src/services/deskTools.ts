@@ -103,6 +103,14 @@ export function undoHandOut(inventory: Inventory, request: { assignmentId: numbe
     // Ended (returned, lost, replaced...): the token's state belongs to that end, or to a later hand-out.
     const ended = store.lifecycle.handOutById(row.assignmentId)?.endReason ?? null;
     if (ended !== null) throw new Refusal('hand-out-ended', `the hand-out of token ${row.serial} already ended (${ended}); there is nothing to undo`);
+    if (inLiveBatch(row) && row.batchStatus === 'uploaded') {
+      // An uploaded batch cannot be voided: point only to what can still be done.
+      throw new Refusal(
+        'hand-out-uploaded',
+        `token ${row.serial} went to the identity provider in batch ${row.batchName ?? `#${row.batchId}`}: it can no longer be undone here; remove it there`,
+        { batch: row.batchName ?? row.batchId },
+      );
+    }
     if (inLiveBatch(row)) {
       const batch = row.batchName ?? `#${row.batchId}`;
       throw new Refusal(

@@ -22,6 +22,8 @@ export interface HandOutRequest {
   upn: string;
   /** Defaults to "<manufacturer> <model>". */
   displayName?: string;
+  /** A roster is loaded and the UPN is not in it; the desk confirmed it (recorded in the audit). */
+  notInRoster?: boolean;
   code: string;
   actor: Actor;
   /** The kiosk clock, Unix ms. */
@@ -77,7 +79,7 @@ export function checkEmployee(inventory: Inventory, rawUpn: string): { upn: stri
   if (tokensHeld >= MAX_TOKENS_PER_USER) {
     throw new Refusal(
       'upn-full',
-      `${upn} already holds ${tokensHeld} tokens, Entra's limit is ${MAX_TOKENS_PER_USER}; an admin must remove one in Entra and undo it here first`,
+      `${upn} already holds ${tokensHeld} tokens, Entra's limit is ${MAX_TOKENS_PER_USER}: one of them must be taken back before another can be handed out; ask an admin`,
     );
   }
   return { upn, tokensHeld };
@@ -90,6 +92,8 @@ export function checkTokenForHandOut(inventory: Inventory, rawSerial: string, no
   if (problem) throw new Refusal('bad-serial', `${problem}; scan the barcode on the back of the token`);
   const token = findToken(inventory, serial);
   if (!token) {
+    const match = withLeadingZeros(inventory, serial);
+    if (match) throw new Refusal('unknown-serial', `token ${serial} is not in this inventory; did you mean ${match}? Type the serial with its leading zeros, or scan it`);
     throw new Refusal('unknown-serial', `token ${serial} is not in this inventory: check the serial, or import its box's seed file first`);
   }
   const unavailable = token.status === 'quarantined' ? quarantinedRefusal(token) : notInStock(serial, token.status);
@@ -113,6 +117,16 @@ function quarantinedRefusal(token: TokenView): Refusal {
     reason: token.quarantineReason,
     offsetSteps: token.quarantineOffsetSteps,
   });
+}
+
+/** The inventory serial this one is with leading zeros put back (typed from a label that drops them). */
+function withLeadingZeros(inventory: Inventory, serial: string): string | null {
+  if (!/^[1-9][0-9]*$/.test(serial)) return null;
+  for (let zeros = 1; zeros <= 8; zeros++) {
+    const candidate = '0'.repeat(zeros) + serial;
+    if (findToken(inventory, candidate)) return candidate;
+  }
+  return null;
 }
 
 /** Why a token in this state cannot be handed out, or null when it is in stock. */
@@ -226,6 +240,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
             offsetSteps: outcome.offsetSteps,
             ...(request.replacesAssignmentId !== undefined ? { replaces: request.replacesAssignmentId } : {}),
             ...(token.preassignedUpn !== null && token.preassignedUpn !== upn ? { preassignedTo: token.preassignedUpn, confirmed: true } : {}),
+            ...(request.notInRoster && { notInRoster: 'confirmed' }),
           },
         });
         return id;

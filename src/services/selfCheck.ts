@@ -40,6 +40,20 @@ const SELF_CHECK_ACTOR = 'self-check';
 
 const COME_TO_DESK = 'please come to the desk';
 
+/**
+ * Before a code is asked: a token the desk cannot check at all (its seed was purged after upload)
+ * is said at once. Null for anything else (including an unknown serial: the check itself says so,
+ * counted against the rate limit). Reads only; nothing is counted or written.
+ */
+export function selfCheckBlocked(inventory: Inventory, rawSerial: string): SelfCheckResult | null {
+  const serial = normaliseSerial(rawSerial);
+  if (serialProblem(serial)) return null;
+  const token = findToken(inventory, serial);
+  return token?.seedPurged ? { outcome: 'seed-purged', message: SEED_PURGED } : null;
+}
+
+const SEED_PURGED = "this token's seed was deleted after upload; the desk cannot check it here — try signing in to a Microsoft service";
+
 export function selfCheck(
   inventory: Inventory,
   request: { serial: string; code: string; now?: number; limits?: SelfCheckLimits },
@@ -99,8 +113,7 @@ export function selfCheck(
   if (token.seedPurged) {
     return finish(inventory, now, { serial: token.serial, counted }, {
       outcome: 'seed-purged',
-      message:
-        "this token's seed was deleted after upload; the desk cannot check it here — try signing in to a Microsoft service",
+      message: SEED_PURGED,
     });
   }
 

@@ -108,12 +108,13 @@ export class AuditRepo {
   }
 
   /** Entries at or after `since` (ISO text), oldest first, at most `limit`. */
-  list(options: { since?: string; limit?: number } = {}): AuditRow[] {
+  /** Oldest first unless `newestFirst` (then `limit` keeps the newest). */
+  list(options: { since?: string; limit?: number; newestFirst?: boolean } = {}): AuditRow[] {
     const query = this.db
       .select()
       .from(auditLog)
       .where(gte(auditLog.at, options.since ?? ''))
-      .orderBy(asc(auditLog.seq));
+      .orderBy(options.newestFirst ? desc(auditLog.seq) : asc(auditLog.seq));
     return options.limit === undefined ? query.all() : query.limit(options.limit).all();
   }
 

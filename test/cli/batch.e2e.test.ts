@@ -109,7 +109,7 @@ describe('tokendesk export / batch', () => {
 
     const audit = tokendesk(['audit', 'verify', '--json'], { home });
     expect(json(audit)).toMatchObject({ ok: true });
-    const actions = json<{ entries: Array<{ action: string }> }>(tokendesk(['audit', 'list', '--json'], { home })).entries.map((e) => e.action);
+    const actions = json<{ entries: Array<{ action: string }> }>(tokendesk(['audit', 'list', '--json', '--oldest'], { home })).entries.map((e) => e.action);
     expect(actions.filter((a) => a !== 'hand-out' && a !== 'import')).toEqual(['export', 'rewrite-batch', 'void-batch', 'export', 'mark-uploaded', 'purge-seeds']);
   }, SLOW);
 

@@ -159,7 +159,7 @@ describe('tokendesk export --encrypt-to / batch decrypt / batch keygen', { timeo
 
     const text = tokendesk(['batch', 'show', name], { home });
     expect(text.status).toBe(0);
-    const audit = json<{ entries: Array<{ action: string; subject: Record<string, unknown> }> }>(tokendesk(['audit', 'list', '--json'], { home }));
+    const audit = json<{ entries: Array<{ action: string; subject: Record<string, unknown> }> }>(tokendesk(['audit', 'list', '--json', '--oldest'], { home }));
     expect(audit.entries.find((e) => e.action === 'export')!.subject).toMatchObject({ batch: name, encrypted: true, recipients: 2, sha256: exported.manifest.sha256 });
   });
 

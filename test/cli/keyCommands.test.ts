@@ -35,7 +35,7 @@ function expectSeeds(home: string, tokens: TestToken[], passphrase?: string): vo
 }
 
 const auditActors = (home: string, passphraseFile: string) =>
-  json<{ entries: Array<{ actor: string; action: string }> }>(tokendesk(['audit', 'list', '--json', '--passphrase-file', passphraseFile], { home })).entries;
+  json<{ entries: Array<{ actor: string; action: string }> }>(tokendesk(['audit', 'list', '--json', '--oldest', '--passphrase-file', passphraseFile], { home })).entries;
 
 describe('a passphrase-protected home from the command line', () => {
   it('init --passphrase, then every command needs the passphrase; the holder acts as an admin; rotate and change-passphrase', () => {
@@ -167,7 +167,7 @@ describe('who acts on the command line', () => {
     const assigned = tokendesk(assignArgs, { home, as: BEN });
     expect(assigned.status, assigned.stdout + assigned.stderr).toBe(0);
 
-    const audit = json<{ entries: Array<{ actor: string; action: string }> }>(tokendesk(['audit', 'list', '--json'], { home })).entries;
+    const audit = json<{ entries: Array<{ actor: string; action: string }> }>(tokendesk(['audit', 'list', '--json', '--oldest'], { home })).entries;
     expect(audit.filter((e) => ['key-rotate', 'hand-out', 'staff-add'].includes(e.action)).map((e) => [e.action, e.actor])).toEqual([
       ['staff-add', expect.stringMatching(/^cli:/)],
       ['staff-add', 'anna'],

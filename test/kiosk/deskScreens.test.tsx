@@ -82,7 +82,7 @@ describe('kiosk: idle and frame', () => {
     await h.type('secret.person@example.com');
     await h.waitFor('secret.person@example.com');
     h.clock.now += 61_000;
-    await h.waitFor('signed out after 1 minutes without a key press', 4000);
+    await h.waitFor('signed out after 1 minute without a key press', 4000);
     expect(h.frame()).not.toContain('secret.person');
     expect(h.frame()).toContain('Staff sign-in');
   });

@@ -56,19 +56,21 @@ const KEYS: Record<KeyName, string> = {
  * A desk with six tokens and two staff (alice/4321 staff, root/9999 admin). Built once per test
  * file and copied for each test: a fresh home is mostly scrypt and sealing, the same every time.
  */
-export async function stockedKiosk(options: { tokens?: number; staff?: boolean; size?: { columns: number; rows: number } } = {}): Promise<Harness> {
+export async function stockedKiosk(
+  options: { tokens?: number; staff?: boolean; size?: { columns: number; rows: number }; props?: Partial<KioskAppProps> } = {},
+): Promise<Harness> {
   if ((options.tokens ?? 6) === 6 && options.staff !== false) {
     const template = await (stockedTemplate ??= buildStockedTemplate());
     const dir = join(tempDir(), 'home');
     cpSync(template.dir, dir, { recursive: true });
     const inventory = openInventory(dir);
-    const h = mount(inventory, template.tokens, options.size);
+    const h = mount(inventory, template.tokens, options.size, undefined, options.props);
     return { ...h, unmount: () => (h.unmount(), inventory.close()) };
   }
   const inventory = freshInventory('desk-7');
   const tokens = makeTokens(options.tokens ?? 6);
   await stock(inventory, tokens, options.staff !== false);
-  return mount(inventory, tokens, options.size);
+  return mount(inventory, tokens, options.size, undefined, options.props);
 }
 
 async function stock(inventory: Inventory, tokens: TestToken[], staff: boolean): Promise<void> {
@@ -158,7 +160,13 @@ export function driveKiosk(props: Omit<KioskAppProps, 'onKeysDrawn' | 'onExit'>)
   };
 }
 
-export function mount(inventory: Inventory, tokens: TestToken[], size = { columns: 100, rows: 30 }, session?: Partial<KioskSession>): Harness {
+export function mount(
+  inventory: Inventory,
+  tokens: TestToken[],
+  size = { columns: 100, rows: 30 },
+  session?: Partial<KioskSession>,
+  props?: Partial<KioskAppProps>,
+): Harness {
   const clock = { now: T0 };
   const scanner = new FakeScanner();
   const driver = driveKiosk({
@@ -168,6 +176,7 @@ export function mount(inventory: Inventory, tokens: TestToken[], size = { column
     wedge: false,
     size,
     scanSource: scanner,
+    ...props,
   });
   return {
     ...driver,

@@ -77,6 +77,23 @@ describe('KeyRouter', () => {
     expect(keys).toEqual([{ kind: 'text', text: 'h' }]);
   });
 
+  it('survives the escape sequences that crashed Ink\'s use-input and types none of them', async () => {
+    const { keys, stdin } = await mountRouter({ scanSource: createScanSource('off') });
+    // Each as its own read, as a person pasting or a terminal reporting would send them.
+    for (const chunk of ['\u001b[31m', '\u001b[0m', 'x\u001b[1;5my', '\u001b[1;2R', '\u001b[200~ab\u001b[201~', '\u001b]0;t\u0007', 'z']) stdin.write(chunk);
+    const typed = keys.map((k) => (k.kind === 'text' ? k.text : `<${JSON.stringify(k)}>`)).join('');
+    expect(typed).toBe('xyabz');
+  });
+
+  it('holds a lone Esc for a moment, then delivers it as the Escape key', async () => {
+    const { keys, stdin } = await mountRouter({ scanSource: createScanSource('off') });
+    stdin.write('\u001b');
+    expect(keys).toEqual([]);
+    const start = Date.now();
+    while (keys.length === 0 && Date.now() - start < 3000) await pause(5);
+    expect(keys).toEqual([{ kind: 'key', name: 'escape' }]);
+  });
+
   it('turns control characters inside one chunk into keys, not text', async () => {
     const { keys, stdin } = await mountRouter({ scanSource: createScanSource('keyboard') });
     stdin.write('ab\u007f\t\u0003');

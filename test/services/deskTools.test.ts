@@ -3,7 +3,7 @@ import { Refusal } from '../../src/core/errors.js';
 import { codeAtStep, timeStep, type TotpToken } from '../../src/core/totp.js';
 import type { Actor } from '../../src/services/actor.js';
 import { inventoryCounts, todaysHandOuts, undoHandOut } from '../../src/services/deskTools.js';
-import { voidBatch } from '../../src/services/batches.js';
+import { markUploaded, voidBatch } from '../../src/services/batches.js';
 import { exportBatch } from '../../src/services/exportBatch.js';
 import { handOut } from '../../src/services/handOut.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
@@ -109,6 +109,17 @@ describe('undoHandOut', () => {
     undoHandOut(inventory, { assignmentId: mine, reason: 'wrong employee', actor: STAFF });
     undoHandOut(inventory, { assignmentId: theirs, reason: 'employee left', actor: ADMIN });
     expect(todaysHandOuts(inventory, { now: NOW }).every((h) => h.undone)).toBe(true);
+  });
+
+  it('refuses a hand-out whose batch was uploaded without pointing to a void (it cannot be voided)', async () => {
+    const { inventory, tokens } = await stocked();
+    const id = give(inventory, tokens[0]!, 'a@example.com', STAFF);
+    const { manifest } = exportBatch(inventory, { format: 'entra-csv', actor: ADMIN, now: NOW + 60_000 });
+    markUploaded(inventory, { batch: manifest!.batch, actor: ADMIN, now: NOW + 120_000 });
+    const refused = refusalOf(() => undoHandOut(inventory, { assignmentId: id, reason: 'wrong employee', actor: ADMIN }));
+    expect(refused.code).toBe('hand-out-uploaded');
+    expect(refused.message).toContain('can no longer be undone here; remove it there');
+    expect(refused.message).not.toMatch(/void/);
   });
 
   it('refuses an exported hand-out and says to void the batch first', async () => {

@@ -55,6 +55,28 @@ export class TmuxTerminal {
     await new Promise((r) => setTimeout(r, 80));
   }
 
+  /** Keys as tmux names them (C-z, 'C-\\', Escape, F3, S-F3 ...), one send each, a little apart. */
+  async keys(...names: string[]): Promise<void> {
+    for (const name of names) {
+      execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, name]);
+      await new Promise((r) => setTimeout(r, 80));
+    }
+  }
+
+  /** Exactly these bytes (invalid UTF-8 and control bytes included), in writes of up to 1000 bytes. */
+  bytes(data: Uint8Array): void {
+    // tmux refuses a command over about 16 KB: long input goes in parts (the terminal may split it anyway).
+    for (let at = 0; at < data.length; at += 1000) {
+      const part = [...data.subarray(at, at + 1000)].map((b) => b.toString(16).padStart(2, '0'));
+      execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-H', ...part]);
+    }
+  }
+
+  /** True while the command still runs (its exit line is not on the screen). */
+  running(): boolean {
+    return !EXITED.test(this.screen());
+  }
+
   /** A keyboard-wedge scanner: the whole barcode and Enter in one burst. */
   scan(text: string): void {
     execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-l', `${text}\r`]);

@@ -20,8 +20,12 @@ export function Frame({ header, footer, children, width, height }: { header: Hea
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Header info={header} width={width} />
-      <Box flexDirection="column" flexGrow={1} paddingX={1} overflow="hidden">
-        {children}
+      {/* A body taller than the terminal is cut at the bottom, never squeezed: squeezed lines
+          overlap and lose letters (80x24). Header and footer never shrink. */}
+      <Box flexDirection="column" flexGrow={1} flexShrink={1} paddingX={1} overflow="hidden">
+        <Box flexDirection="column" flexShrink={0}>
+          {children}
+        </Box>
       </Box>
       <Footer keys={footer} width={width} />
     </Box>
@@ -34,7 +38,7 @@ function Header({ info, width }: { info: HeaderInfo; width: number }) {
     ? `in stock ${info.counts.inStock} · today ${info.counts.handedOutToday} · to export ${info.counts.waitingForExport}${info.setAside ? ` · ${info.setAside}` : ''}`
     : '';
   return (
-    <Box flexDirection="column" width={width}>
+    <Box flexDirection="column" width={width} flexShrink={0}>
       <Box justifyContent="space-between" paddingX={1}>
         <Text bold wrap="truncate">
           tokendesk · desk {info.deskId}
@@ -67,7 +71,7 @@ function Header({ info, width }: { info: HeaderInfo; width: number }) {
 
 function Footer({ keys, width }: { keys: string[]; width: number }) {
   return (
-    <Box flexDirection="column" width={width}>
+    <Box flexDirection="column" width={width} flexShrink={0}>
       <Text color={colourOf('dim')}>{'─'.repeat(Math.max(0, width))}</Text>
       <Box paddingX={1}>
         <Text wrap="truncate">{keys.join('   ')}</Text>

@@ -3,9 +3,17 @@ import { Box, Text } from 'ink';
 import { codeAt } from '../../core/totp.js';
 import { PRACTICE_STAFF } from '../practice.js';
 
-export function PracticePanel({ seeds, serial, now }: { seeds: Map<string, Uint8Array>; serial: string | null; now: number }) {
+/** `compact`: one line under the screen, for terminals too narrow for the side panel (80x24). */
+export function PracticePanel({ seeds, serial, now, compact }: { seeds: Map<string, Uint8Array>; serial: string | null; now: number; compact?: boolean }) {
   const seed = serial ? seeds.get(serial) : undefined;
   const left = 30 - Math.floor((now / 1000) % 30);
+  if (compact) {
+    return seed && serial ? (
+      <Text wrap="truncate">
+        Practice: token {serial} <Text bold>shows code {codeAt({ secret: seed, algorithm: 'SHA1', digits: 6, period: 30 }, now)}</Text> · new code in {left} s
+      </Text>
+    ) : null;
+  }
   return (
     <Box flexDirection="column" borderStyle="single" paddingX={1} width={30} flexShrink={0}>
       <Text bold>Practice</Text>

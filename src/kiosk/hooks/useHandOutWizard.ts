@@ -11,126 +11,16 @@ import type { Actor } from '../../services/actor.js';
 import { triesLeft } from '../../services/deskRules.js';
 import { checkDisplayName, checkEmployee, checkTokenForHandOut, defaultDisplayName, handOut, type HandOutResult } from '../../services/handOut.js';
 import { identify, type Arrival, type Identified } from '../../services/identify.js';
-import { searchRoster, type RosterPerson } from '../../services/roster.js';
+import { findByUpn, rosterSize, searchRoster, type RosterPerson } from '../../services/roster.js';
 import type { TokenView } from '../../services/tokens.js';
 import type { KioskContext } from '../context.js';
 import { FIELD_LIMITS } from '../fieldLimits.js';
 import { edit, isKey, type KioskKey } from '../input/keys.js';
 import { createScreenState, useOnce, useScreenState, type ScreenState } from './screenState.js';
 import { cursorMoveOf, moveCursor } from './useListCursor.js';
+import { HAND_OUT_STEPS, type HandOutStep, DONE_RETURN_MS, SUGGESTIONS, type Notice, type Employee, type HandOutState, HAND_OUT_START, type HandOutEvent, handOutReducer } from './handOutState.js';
 
-export const HAND_OUT_STEPS = ['Employee', 'Token', 'Name', 'Verify', 'Done'] as const;
-export type HandOutStep = (typeof HAND_OUT_STEPS)[number];
-
-/** Done goes back to a fresh Employee step by itself after this long. */
-export const DONE_RETURN_MS = 6000;
-/** Roster suggestions under the Employee field. */
-export const SUGGESTIONS = 5;
-
-export interface Notice {
-  tone: 'ok' | 'bad' | 'warn' | 'info';
-  text: string;
-}
-
-export interface Employee {
-  upn: string;
-  displayName?: string;
-  tokensHeld: number;
-}
-
-export interface HandOutState {
-  step: HandOutStep;
-  employeeText: string;
-  employee: Employee | null;
-  suggestions: RosterPerson[];
-  selected: number;
-  serialText: string;
-  token: TokenView | null;
-  /** Wrong codes the token takes before it locks: from the token when scanned, then from each refusal. */
-  triesLeft: number | null;
-  name: string;
-  code: string;
-  notice: Notice | null;
-  done: { serial: string; upn: string; name: string; offset: string } | null;
-}
-
-export const HAND_OUT_START: HandOutState = {
-  step: 'Employee',
-  employeeText: '',
-  employee: null,
-  suggestions: [],
-  selected: 0,
-  serialText: '',
-  token: null,
-  triesLeft: null,
-  name: '',
-  code: '',
-  notice: null,
-  done: null,
-};
-
-export type HandOutEvent =
-  | { type: 'employee-typed'; text: string; suggestions: RosterPerson[] }
-  | { type: 'suggestion-moved'; selected: number }
-  | { type: 'suggestion-completed' }
-  | { type: 'employee-chosen'; employee: Employee }
-  | { type: 'serial-typed'; text: string }
-  | { type: 'token-chosen'; token: TokenView; name: string; triesLeft: number }
-  | { type: 'name-typed'; name: string }
-  | { type: 'name-confirmed'; name: string }
-  | { type: 'code-typed'; code: string }
-  | { type: 'handed-out'; done: NonNullable<HandOutState['done']> }
-  | { type: 'code-refused'; notice: Notice; triesLeft?: number; tokenUnusable: boolean }
-  | { type: 'notice'; notice: Notice | null }
-  | { type: 'back' }
-  | { type: 'restart' };
-
-export function handOutReducer(state: HandOutState, event: HandOutEvent): HandOutState {
-  switch (event.type) {
-    case 'employee-typed':
-      return { ...state, employeeText: event.text, suggestions: event.suggestions, selected: 0, notice: null };
-    case 'suggestion-moved':
-      return { ...state, selected: event.selected };
-    case 'suggestion-completed': {
-      const pick = state.suggestions[state.selected];
-      return pick ? { ...state, employeeText: pick.upn } : state;
-    }
-    case 'employee-chosen':
-      return { ...state, step: 'Token', employee: event.employee, employeeText: event.employee.upn, suggestions: [], selected: 0, notice: null };
-    case 'serial-typed':
-      return { ...state, serialText: event.text };
-    case 'token-chosen':
-      return { ...state, step: 'Name', token: event.token, serialText: event.token.serial, name: event.name, triesLeft: event.triesLeft, notice: null };
-    case 'name-typed':
-      return { ...state, name: event.name };
-    case 'name-confirmed':
-      return { ...state, step: 'Verify', name: event.name, code: '', notice: null };
-    case 'code-typed':
-      return { ...state, code: event.code, notice: event.code.length > 0 ? null : state.notice };
-    case 'handed-out':
-      return { ...state, step: 'Done', code: '', notice: null, done: event.done };
-    case 'code-refused': {
-      const next = { ...state, code: '', notice: event.notice, triesLeft: event.triesLeft ?? state.triesLeft };
-      // This token cannot be handed out now: back to scan another one.
-      return event.tokenUnusable ? { ...next, step: 'Token', token: null, serialText: '', triesLeft: null } : next;
-    }
-    case 'notice':
-      return { ...state, notice: event.notice };
-    case 'back':
-      switch (state.step) {
-        case 'Token':
-          return { ...state, step: 'Employee', employee: null, notice: null };
-        case 'Name':
-          return { ...state, step: 'Token', token: null, serialText: '', triesLeft: null, notice: null };
-        case 'Verify':
-          return { ...state, step: 'Name', code: '', notice: null };
-        default:
-          return state;
-      }
-    case 'restart':
-      return HAND_OUT_START;
-  }
-}
+export { HAND_OUT_STEPS, type HandOutStep, DONE_RETURN_MS, SUGGESTIONS, type Notice, type Employee, type HandOutState, HAND_OUT_START, type HandOutEvent, handOutReducer } from './handOutState.js';
 
 /** What the wizard asks the services; one real implementation, and tests may pass their own. */
 export interface HandOutDesk {
@@ -141,7 +31,9 @@ export interface HandOutDesk {
   checkName(name: string): string;
   defaultName(token: TokenView): string;
   triesLeft(token: TokenView): number;
-  handOut(request: { serial: string; upn: string; displayName: string; code: string; confirmPreassigned?: boolean }): HandOutResult;
+  handOut(request: { serial: string; upn: string; displayName: string; code: string; confirmPreassigned?: boolean; notInRoster?: boolean }): HandOutResult;
+  /** False only when a roster is loaded and this UPN is not in it. */
+  listed(upn: string): boolean;
 }
 
 export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, actor: Actor, replacesAssignmentId?: number): HandOutDesk {
@@ -155,6 +47,7 @@ export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, acto
     defaultName: defaultDisplayName,
     triesLeft: (token) => triesLeft(token, inventory.settings),
     handOut: (request) => handOut(inventory, { ...request, actor, now: now(), ...(replacesAssignmentId !== undefined && { replacesAssignmentId }) }),
+    listed: (upn) => rosterSize(inventory) === 0 || findByUpn(inventory, upn) !== undefined,
   };
 }
 
@@ -185,11 +78,22 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
     }
   };
 
-  const chooseEmployee = (upn: string, displayName?: string) =>
+  const chooseEmployee = (upn: string, displayName?: string, notInRoster = false) =>
     attempt(() => {
       const checked = desk.checkEmployee(upn);
-      dispatch({ type: 'employee-chosen', employee: { ...checked, ...(displayName !== undefined && { displayName }) } });
+      dispatch({ type: 'employee-chosen', employee: { ...checked, ...(displayName !== undefined && { displayName }), ...(notInRoster && { notInRoster }) } });
     });
+
+  /** A UPN typed out: with a roster loaded, one not in it is asked again (j.deo for j.doe). */
+  const chooseUpn = (upn: string) => {
+    if (desk.listed(upn)) return chooseEmployee(upn);
+    if (state.get().unlistedUpn === upn) return chooseEmployee(upn, undefined, true);
+    dispatch({
+      type: 'confirm-upn',
+      upn,
+      notice: { tone: 'warn', text: `${upn} is not in the roster: check the spelling, or press Enter again to hand out to it anyway` },
+    });
+  };
 
   const identifyEmployee = (text: string, arrival: Arrival) => {
     const found = desk.identify(text, arrival);
@@ -201,7 +105,7 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
       case 'person':
         return chooseEmployee(found.person.upn, found.person.displayName);
       case 'upn':
-        return chooseEmployee(found.upn);
+        return chooseUpn(found.upn);
       case 'unknown':
         return notice('bad', found.hint);
     }
@@ -223,13 +127,14 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
 
   const chooseName = () => attempt(() => dispatch({ type: 'name-confirmed', name: desk.checkName(state.get().name) }));
 
-  const verify = (code: string) => {
+  const verify = (code: string, autoChecked = false) => {
     const { employee, token, name } = state.get();
     if (!employee || !token) return;
     attempt(() => {
-      const result = desk.handOut({ serial: token.serial, upn: employee.upn, displayName: name, code, confirmPreassigned: confirmedPreassigned === token.serial });
+      const result = desk.handOut({ serial: token.serial, upn: employee.upn, displayName: name, code, confirmPreassigned: confirmedPreassigned === token.serial, ...(employee.notInRoster && { notInRoster: true }) });
       if (result.ok) {
-        dispatch({ type: 'handed-out', done: { serial: result.serial, upn: result.upn, name: result.displayName, offset: describeOffset(result.offsetSteps, result.period) } });
+        const offset = describeOffset(result.offsetSteps, result.period);
+        dispatch({ type: 'handed-out', done: { serial: result.serial, upn: result.upn, name: result.displayName, offset, autoChecked } });
       } else {
         const tone = result.outcome === 'malformed' || result.outcome === 'replayed' ? 'warn' : 'bad';
         dispatch({
@@ -276,7 +181,8 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
           return employeeKey(key);
         case 'Token':
           if (key.kind === 'scan') return chooseToken(key.text);
-          if (isKey(key, 'enter')) return chooseToken(s.serialText);
+          // Enter on an empty field (a habit after a code) keeps the notice that sent the desk here.
+          if (isKey(key, 'enter')) return s.serialText.trim() === '' ? undefined : chooseToken(s.serialText);
           return dispatch({ type: 'serial-typed', text: edit(s.serialText, key, { maxLength: FIELD_LIMITS.serial }) });
         case 'Name':
           if (key.kind === 'scan') return notice('info', 'a scan is not needed here: check the token name and press Enter');
@@ -286,11 +192,24 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
           if (!s.token) return;
           // A code typed fast and ended with Enter may arrive as a "scan": take it as typed digits.
           if (key.kind === 'scan') return verify(key.text);
-          if (isKey(key, 'enter')) return verify(s.code);
-          return dispatch({ type: 'code-typed', code: edit(s.code, key, { maxLength: s.token.digits, accept: /[0-9 ]/ }).replace(/ /g, '') });
+          // Enter on an empty field (after a refused code) keeps the refusal on screen.
+          if (isKey(key, 'enter')) return s.code === '' ? undefined : verify(s.code);
+          const code = edit(s.code, key, { maxLength: s.token.digits, accept: /[0-9 ]/ }).replace(/ /g, '');
+          dispatch({ type: 'code-typed', code });
+          // The last digit checks the code: a badge, a token and the digits, no Enter needed.
+          if (code.length === s.token.digits && code !== s.code) verify(code, true);
+          return;
         }
         case 'Done':
-          if (isKey(key, 'enter') || key.kind === 'text') dispatch({ type: 'restart' });
+          if (isKey(key, 'enter')) {
+            if (s.done?.autoChecked) return dispatch({ type: 'done-enter-taken' });
+            return dispatch({ type: 'restart' });
+          }
+          // The next employee's name or badge: it starts the next hand-out, nothing is lost.
+          if (key.kind === 'text' || key.kind === 'scan') {
+            dispatch({ type: 'restart' });
+            return employeeKey(key);
+          }
           return;
       }
     },

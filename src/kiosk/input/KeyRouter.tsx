@@ -5,10 +5,14 @@
  * every scan from either path passes one duplicate guard (a keyboard-mode scanner read over hidraw
  * delivers each barcode twice). Everything is delivered to the top handler only (a modal over a screen).
  */
-import { useInput } from 'ink';
+import { useStdin } from 'ink';
 import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { DuplicateScanGuard, WedgeDetector, type ScanEvent, type ScanSource, type WedgeOutput } from '../../scanner/index.js';
-import { namedKey, type KioskKey } from './keys.js';
+import type { KioskKey } from './keys.js';
+import { TerminalParser, type TerminalToken } from './terminalParser.js';
+
+/** How long a lone Esc (or a sequence cut off mid-way) waits for the rest before it is settled. */
+const ESCAPE_WAIT_MS = 25;
 
 type Handler = (key: KioskKey) => void;
 
@@ -35,14 +39,21 @@ export interface KeyRouterProps {
   /** Wedge detection; tests that type fast turn it off. */
   wedge?: { maxKeyGapMs?: number; minScanLength?: number } | false;
   now?: () => number;
+  /**
+   * A key handler threw. Error boundaries do not see errors thrown outside rendering, so without
+   * this the error would escape Ink's stdin listener and end the process.
+   */
+  onError?: (error: unknown) => void;
 }
 
-export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, now = Date.now }: KeyRouterProps) {
+export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, now = Date.now, onError }: KeyRouterProps) {
   const stack = useRef<Array<{ current: Handler }>>([]);
   const onAny = useRef(onAnyKey);
   onAny.current = onAnyKey;
   const drawn = useRef(onKeysDrawn);
   drawn.current = onKeysDrawn;
+  const failed = useRef(onError);
+  failed.current = onError;
   // Counted only when someone listens: the count's own re-render lands in the same commit as (or
   // after) whatever the key changed, so its layout effect means "the key's redraw is done".
   const [delivered, setDelivered] = useState(0);
@@ -68,6 +79,9 @@ export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, 
     try {
       if (onAny.current?.(key)) return;
       stack.current.at(-1)?.current(key);
+    } catch (error) {
+      if (!failed.current) throw error;
+      failed.current(error);
     } finally {
       if (drawn.current) setDelivered((n) => n + 1);
     }
@@ -78,7 +92,7 @@ export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, 
       for (const out of outputs) {
         // One key per character: a menu compares single keys, and two keys a fast typist (or a
         // busy machine) delivers together must still be two choices, not one unknown string.
-        if (out.kind === 'typing') for (const char of out.text) deliver(keyForChar(char));
+        if (out.kind === 'typing') for (const char of out.text) deliver({ kind: 'text', text: char });
         else if (out.kind === 'enter') deliver({ kind: 'key', name: 'enter' });
         else if (guard.admit(out.scan)) deliver({ kind: 'scan', text: out.scan.text });
       }
@@ -105,27 +119,67 @@ export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, 
     if (timer.current) clearTimeout(timer.current);
   }, []);
 
-  useInput((input, key) => {
-    const named = namedKey(input, key);
-    if (named && !(named.kind === 'key' && named.name === 'enter' && detector)) {
-      // Release held typing first so the order of keys is kept.
-      if (detector) deliverWedge(detector.tick(Number.MAX_SAFE_INTEGER));
-      deliver(named);
-      schedule();
-      return;
-    }
-    const text = named ? '\r' : input;
-    if (!detector) {
-      for (const part of text.split(/(\r\n|\r|\n)/)) {
-        if (part === '') continue;
-        if (/^[\r\n]+$/.test(part)) deliver({ kind: 'key', name: 'enter' });
-        else for (const char of part) deliver(keyForChar(char));
+  // Ink's useInput is not used: it crashes on some escape sequences and types others as text. The
+  // raw chunks Ink reads go through the terminal parser instead (see terminalParser.ts).
+  const parser = useMemo(() => new TerminalParser(), []);
+  const escapeTimer = useRef<NodeJS.Timeout | null>(null);
+
+  const deliverToken = useCallback(
+    (token: TerminalToken) => {
+      if (token.kind === 'paste') {
+        // Typed text, never a scan: release held typing first so the order is kept.
+        if (detector) deliverWedge(detector.tick(Number.MAX_SAFE_INTEGER));
+        for (const char of token.text) deliver({ kind: 'text', text: char });
+        return;
       }
-      return;
-    }
-    deliverWedge(detector.feed(text, now()));
-    schedule();
-  });
+      if (token.kind === 'text') {
+        if (detector) deliverWedge(detector.feed(token.text, now()));
+        else for (const char of token.text) deliver({ kind: 'text', text: char });
+        return;
+      }
+      if (token.kind === 'key' && token.name === 'enter' && detector) {
+        deliverWedge(detector.feed('\r', now()));
+        return;
+      }
+      if (detector) deliverWedge(detector.tick(Number.MAX_SAFE_INTEGER));
+      deliver(token);
+    },
+    [detector, deliverWedge, deliver, now],
+  );
+
+  const onChunk = useCallback(
+    (chunk: string) => {
+      if (escapeTimer.current) clearTimeout(escapeTimer.current);
+      escapeTimer.current = null;
+      for (const token of parser.push(chunk)) deliverToken(token);
+      schedule();
+      if (parser.pending) {
+        escapeTimer.current = setTimeout(() => {
+          escapeTimer.current = null;
+          for (const token of parser.flush()) deliverToken(token);
+          schedule();
+        }, ESCAPE_WAIT_MS);
+      }
+    },
+    [parser, deliverToken, schedule],
+  );
+  const onChunkRef = useRef(onChunk);
+  onChunkRef.current = onChunk;
+
+  const { setRawMode, isRawModeSupported, internal_eventEmitter: inkInput } = useStdin();
+  useEffect(() => {
+    if (isRawModeSupported) setRawMode(true);
+    const listener = (chunk: unknown) => {
+      if (typeof chunk === 'string') onChunkRef.current(chunk);
+      else if (Buffer.isBuffer(chunk)) onChunkRef.current(chunk.toString('utf8'));
+    };
+    inkInput.on('input', listener);
+    return () => {
+      inkInput.off('input', listener);
+      if (escapeTimer.current) clearTimeout(escapeTimer.current);
+      if (isRawModeSupported) setRawMode(false);
+    };
+  }, [inkInput, isRawModeSupported, setRawMode]);
 
   // Layout effect: subscribed when the first frame is committed, so a replay source that starts
   // playing right after render() does not lose its first scans to a not-yet-run passive effect.
@@ -148,19 +202,6 @@ export function KeyRouter({ children, scanSource, onAnyKey, onKeysDrawn, wedge, 
     [],
   );
   return <RouterContext.Provider value={router}>{children}</RouterContext.Provider>;
-}
-
-/**
- * One character of a multi-character chunk. Ink names a key only when it arrives alone; when keys
- * pile up in one read (a busy machine, a fast burst), Ctrl+C, Backspace and Tab come as characters
- * and would otherwise be typed as text and ignored.
- */
-function keyForChar(char: string): KioskKey {
-  const code = char.codePointAt(0) ?? 0;
-  if (char === '\t') return { kind: 'key', name: 'tab' };
-  if (char === '\b' || code === 0x7f) return { kind: 'key', name: 'backspace' };
-  if (code >= 0x01 && code <= 0x1a) return { kind: 'ctrl', letter: String.fromCharCode(code + 0x60) };
-  return { kind: 'text', text: char };
 }
 
 /** Receive keys while mounted (and active); the most recently mounted handler wins. */

@@ -1,10 +1,8 @@
 /**
- * What a screen receives: typed text, a named key, or a scan. The root turns Ink's raw input into
- * these (splitting keyboard-wedge bursts from typing); screens never call useInput themselves, so
- * only one handler ever sees a key.
+ * What a screen receives: typed text, a named key, or a scan. The root turns the terminal's raw
+ * input into these (terminalParser.ts, then the keyboard-wedge split of bursts from typing);
+ * screens never read input themselves, so only one handler ever sees a key.
  */
-import type { Key } from 'ink';
-
 export type NamedKey =
   | 'enter'
   | 'escape'
@@ -25,25 +23,6 @@ export type KioskKey =
   | { kind: 'key'; name: NamedKey }
   | { kind: 'ctrl'; letter: string }
   | { kind: 'scan'; text: string };
-
-/** Ink's (input, key) for a non-text key, or null when it is text for the wedge detector. */
-export function namedKey(input: string, key: Key): KioskKey | null {
-  if (key.ctrl && input.length === 1) return { kind: 'ctrl', letter: input.toLowerCase() };
-  if (key.return) return { kind: 'key', name: 'enter' };
-  if (key.escape) return { kind: 'key', name: 'escape' };
-  if (key.tab) return { kind: 'key', name: key.shift ? 'shift-tab' : 'tab' };
-  if (key.backspace || key.delete) return { kind: 'key', name: 'backspace' };
-  if (key.upArrow) return { kind: 'key', name: 'up' };
-  if (key.downArrow) return { kind: 'key', name: 'down' };
-  if (key.leftArrow) return { kind: 'key', name: 'left' };
-  if (key.rightArrow) return { kind: 'key', name: 'right' };
-  if (key.pageUp) return { kind: 'key', name: 'pageup' };
-  if (key.pageDown) return { kind: 'key', name: 'pagedown' };
-  if (key.home) return { kind: 'key', name: 'home' };
-  if (key.end) return { kind: 'key', name: 'end' };
-  if (input === '') return null;
-  return null;
-}
 
 /** Applies typing and backspace to a field's value; other keys leave it alone. */
 export function edit(value: string, key: KioskKey, options: { maxLength?: number; accept?: RegExp } = {}): string {

@@ -94,7 +94,7 @@ export function HandOut({
         <Box flexDirection="column">
           <Text>Token name: {state.name}</Text>
           <Text> </Text>
-          <Text bold>Employee: press the button on the token and type the {token.digits} digits it shows, then Enter.</Text>
+          <Text bold>Employee: press the button on the token and type the {token.digits} digits it shows.</Text>
           <BigDigits value={state.code} length={token.digits} />
           <StepProgress now={kiosk.now()} period={token.period} />
           {state.triesLeft !== null && <Text>Tries left before the token locks: {state.triesLeft}</Text>}
@@ -108,7 +108,7 @@ export function HandOut({
           <Text>  Serial      {done.serial}</Text>
           <Text>  Token name  {done.name}</Text>
           <Text> </Text>
-          <Text>It is waiting for export to Entra. Next employee in a few seconds, or press Enter now.</Text>
+          <Text>It is waiting for export to Entra. Next employee in a few seconds, or type or scan them now.</Text>
         </Box>
       )}
       {notice && (
@@ -124,6 +124,6 @@ export const HAND_OUT_KEYS: Record<HandOutStep, string[]> = {
   Employee: ['[Enter] next', '[↑↓] pick', '[Tab] complete', '[Esc] back to menu'],
   Token: ['[scan] or type + [Enter]', '[Esc] back'],
   Name: ['[Enter] next', '[Esc] back'],
-  Verify: ['[digits] + [Enter] check', '[Esc] back'],
-  Done: ['[Enter] next employee', '[Esc] menu'],
+  Verify: ['[digits] checked at the last one', '[Backspace] fix', '[Esc] back'],
+  Done: ['[type or scan] next employee', '[Esc] menu'],
 };

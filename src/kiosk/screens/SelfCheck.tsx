@@ -4,7 +4,7 @@
  */
 import { Box, Text } from 'ink';
 import { useEffect } from 'react';
-import { selfCheck, type SelfCheckResult } from '../../services/selfCheck.js';
+import { selfCheck, selfCheckBlocked, type SelfCheckResult } from '../../services/selfCheck.js';
 import { BigDigits } from '../components/BigDigits.js';
 import { Message } from '../components/Frame.js';
 import { TextField } from '../components/TextField.js';
@@ -71,8 +71,17 @@ export function SelfCheck({ kiosk, onExit, onPracticeToken }: { kiosk: KioskCont
       return;
     }
     if (field === 'serial') {
-      if (key.kind === 'scan') return dispatch({ type: 'serial', serial: key.text.trim(), next: true });
-      if (isKey(key, 'enter')) return serial.trim() ? dispatch({ type: 'to-code' }) : undefined;
+      // A token that cannot be checked here says so before anyone types a code.
+      const blocked = (text: string) => {
+        const result = selfCheckBlocked(kiosk.inventory, text);
+        if (result) dispatch({ type: 'checked', result });
+        return result !== null;
+      };
+      if (key.kind === 'scan') {
+        dispatch({ type: 'serial', serial: key.text.trim(), next: true });
+        return void blocked(key.text);
+      }
+      if (isKey(key, 'enter')) return serial.trim() && !blocked(serial) ? dispatch({ type: 'to-code' }) : undefined;
       return dispatch({ type: 'serial', serial: edit(serial, key, { maxLength: FIELD_LIMITS.serial }) });
     }
     if (key.kind === 'scan') return check(key.text);
@@ -97,9 +106,7 @@ export function SelfCheck({ kiosk, onExit, onPracticeToken }: { kiosk: KioskCont
       {result && (
         <Box marginTop={1} flexDirection="column">
           {result.outcome === 'works' ? (
-            <Message tone="ok">
-              Your token works ({result.maskedUpn}). {result.message}
-            </Message>
+            <Message tone="ok">{result.message.charAt(0).toUpperCase() + result.message.slice(1)}</Message>
           ) : (
             <Message tone={result.outcome === 'rate-limited' || result.outcome === 'malformed' ? 'warn' : 'bad'}>{result.message}</Message>
           )}

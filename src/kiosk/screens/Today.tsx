@@ -89,7 +89,7 @@ export function Today({ kiosk, actor, rows, onExit }: { kiosk: KioskContext; act
         return (
           <Text key={h.assignmentId} inverse={picked} wrap="truncate">
             {picked ? '▸ ' : '  '}
-            {h.verifiedAt.slice(11, 16)} {h.serial.padEnd(14)} {h.upn.padEnd(28)} {status.padEnd(8)} by {h.assignedBy}
+            {h.verifiedAt.slice(11, 16)} {column(h.serial, 14)} {column(h.upn, 28)} {status.padEnd(8)} by {h.assignedBy}
           </Text>
         );
       })}
@@ -111,4 +111,9 @@ function undoSubject(kiosk: KioskContext, handOut: HandOutView): UndoSubject {
   const batchId = tokenDetails(kiosk.inventory, handOut.serial).assignments.find((a) => a.id === handOut.assignmentId)?.batchId ?? null;
   const batch = batchId === null ? undefined : listBatches(kiosk.inventory).find((b) => b.id === batchId);
   return { ...handOut, batch: batch ? { name: batch.name, status: batch.status } : null };
+}
+
+/** A fixed-width column: a longer value is cut with an ellipsis, so the columns after it line up. */
+function column(value: string, width: number): string {
+  return value.length > width ? `${value.slice(0, width - 1)}…` : value.padEnd(width);
 }
