@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { initHome, openInventory } from '../src/store/db.js';
-import { exportBatch, exportEncryptedBatch } from '../src/services/exportBatch.js';
+import { exportBatch, exportEncryptedBatch } from '../src/services/batch/export.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

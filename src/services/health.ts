@@ -1,6 +1,6 @@
 /** What `doctor` checks inside a home: counts, the audit trail, SQLite's own integrity check. */
 import type { Inventory } from '../store/db.js';
-import { countTokensByStatus } from '../store/tokenRepo.js';
+import { countTokensByStatus } from './tokens.js';
 import type { TokenStatus } from '../store/schema.js';
 import { verifyAudit, type AuditReport } from './auditTrail.js';
 

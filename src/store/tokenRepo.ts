@@ -10,7 +10,6 @@ import { auditActionOf, checkTransition, TRANSITIONS, type LifecycleEvent } from
 import type { Db } from './connection.js';
 import type { AuditRepo } from './auditRepo.js';
 import { tokens, type TokenStatus, TOKEN_STATUSES } from './schema.js';
-import type { AssignmentRepo, AssignmentView } from './assignmentRepo.js';
 
 /** A token as screens and commands see it: every column but the sealed seed. */
 export type TokenView = Omit<typeof tokens.$inferSelect, 'sealedSecret' | 'secretPurgedAt'> & { seedPurged: boolean };
@@ -216,49 +215,3 @@ export class TokenRepo {
     throw new Refusal(verdict.code, verdict.message, { serial: current.serial, status: current.status });
   }
 }
-
-// ---- Until every caller moves to services/tokens.ts ------------------------------------------
-// These keep the old free functions working for files other people are rewriting right now (the
-// kiosk's HandOut screen, services/health.ts, tests). They take only what they use, so this file
-// depends on nothing above the store. Remove each once its callers import services/tokens.ts.
-
-interface WithRepos {
-  store: { tokens: TokenRepo; assignments: AssignmentRepo };
-}
-
-/** @deprecated use findToken from services/tokens.ts */
-export function findToken(inventory: WithRepos, serial: string): TokenView | undefined {
-  return inventory.store.tokens.bySerial(serial);
-}
-
-/** @deprecated use listTokens from services/tokens.ts */
-export function listTokens(inventory: WithRepos, filter: { status?: TokenStatus; limit?: number } = {}): TokenView[] {
-  return inventory.store.tokens.list(filter);
-}
-
-/** @deprecated use countTokensByStatus from services/tokens.ts */
-export function countTokensByStatus(inventory: WithRepos): Record<TokenStatus, number> {
-  return inventory.store.tokens.countByStatus();
-}
-
-/** @deprecated use assignmentsOfToken from services/tokens.ts */
-export function assignmentsOfToken(inventory: WithRepos, tokenId: number): AssignmentView[] {
-  return inventory.store.assignments.ofToken(tokenId);
-}
-
-/** @deprecated use liveTokenCountOf from services/tokens.ts */
-export function liveTokenCountOf(inventory: WithRepos, upn: string): number {
-  return inventory.store.assignments.liveCountOf(upn);
-}
-
-/** @deprecated use openSeed from services/tokens.ts (this copy goes with its last caller) */
-export function openSeed(inventory: WithRepos & { vault: { open(serial: string, sealed: Uint8Array): Uint8Array } }, tokenId: number): Uint8Array {
-  const row = inventory.store.tokens.sealedSeedOf(tokenId);
-  if (!row) throw new Error(`token #${tokenId} vanished`);
-  if (row.sealed === null) {
-    throw new Refusal('seed-purged', `the seed of token ${row.serial} was deleted after its batch was uploaded; it can no longer be checked here`);
-  }
-  return inventory.vault.open(row.serial, row.sealed);
-}
-
-export type { AssignmentView };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportBatch } from '../../src/services/exportBatch.js';
+import { exportBatch } from '../../src/services/batch/export.js';
 import { addStaff, signIn } from '../../src/services/staff.js';
 import { rowHash, type AuditRow } from '../../src/store/auditLog.js';
 import { initHome, openInventory } from '../../src/store/db.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeAt } from '../../src/core/totp.js';
 import { openInventory } from '../../src/store/db.js';
-import { findToken, openSeed } from '../../src/store/tokenRepo.js';
+import { findToken, openSeed } from '../../src/services/tokens.js';
 import { tempDir } from '../support/home.js';
 import { CLI, json, tokendesk } from '../support/cli.js';
 import { entraCsv, makeTokens, type TestToken } from '../support/seedFiles.js';

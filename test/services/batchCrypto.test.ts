@@ -10,19 +10,12 @@ import { join } from 'node:path';
 import { armor, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/core/errors.js';
-import { mergeBatches, type MergeConflict } from '../../src/services/batchMerge.js';
-import {
-  decryptBatch,
-  encryptBatch,
-  looksLikeAge,
-  newKeyPair,
-  parseIdentityList,
-  parseRecipientList,
-  recipientProblem,
-} from '../../src/services/batchCrypto.js';
-import { decryptBatchFile } from '../../src/services/batchDecrypt.js';
-import { voidBatch } from '../../src/services/batches.js';
-import { exportBatch, exportEncryptedBatch, sweepOrphanedBatchFiles } from '../../src/services/exportBatch.js';
+import { mergeBatches, type MergeConflict } from '../../src/services/batch/merge.js';
+import { decryptBatch, encryptBatch, looksLikeAge, newKeyPair, parseIdentityList, parseRecipientList, recipientProblem } from '../../src/services/batch/encryption.js';
+import { decryptBatchFile } from '../../src/services/batch/decrypt.js';
+import { voidBatch } from '../../src/services/batch/lifecycle.js';
+import { exportBatch, exportEncryptedBatch } from '../../src/services/batch/export.js';
+import { sweepOrphanedBatchFiles } from '../../src/services/batch/orphans.js';
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 import { ADMIN, STAFF, tempDir } from '../support/home.js';

@@ -5,16 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/core/errors.js';
-import { exportBatch } from '../../src/services/exportBatch.js';
-import {
-  countWaitingForExport,
-  listBatches,
-  listWaitingAssignments,
-  markUploaded,
-  showBatch,
-  voidBatch,
-} from '../../src/services/batches.js';
-import { findToken, openSeed } from '../../src/store/tokenRepo.js';
+import { exportBatch } from '../../src/services/batch/export.js';
+import { countWaitingForExport, listBatches, listWaitingAssignments, markUploaded, showBatch, voidBatch } from '../../src/services/batch/lifecycle.js';
+import { findToken, openSeed } from '../../src/services/tokens.js';
 import type { Inventory } from '../../src/store/db.js';
 import { ADMIN, STAFF } from '../support/home.js';
 import { makeTokens, type TestToken } from '../support/seedFiles.js';

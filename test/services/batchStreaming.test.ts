@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { exporters, type BatchFormat } from '../../src/formats/index.js';
 import { decryptBatch, encryptBlocks } from '../../src/services/batch/encryption.js';
 import { BLOCK_BYTES, renderInto, type SeedOpener } from '../../src/services/batch/render.js';
-import { exportBatch } from '../../src/services/exportBatch.js';
+import { exportBatch } from '../../src/services/batch/export.js';
 import { importSeeds } from '../../src/services/importSeeds.js';
 import type { StoredBatchRow } from '../../src/store/batchRepo.js';
 import { ADMIN, freshInventory, tempDir, writeTemp } from '../support/home.js';

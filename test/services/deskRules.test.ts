@@ -6,10 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/core/errors.js';
 import type { Actor } from '../../src/services/actor.js';
-import { listBatches, markUploaded, voidBatch } from '../../src/services/batches.js';
+import { listBatches, markUploaded, voidBatch } from '../../src/services/batch/lifecycle.js';
 import { batchActions, triesLeft, undoVerdict, type UndoSubject, type Verdict } from '../../src/services/deskRules.js';
 import { todaysHandOuts, undoHandOut } from '../../src/services/deskTools.js';
-import { exportBatch } from '../../src/services/exportBatch.js';
+import { exportBatch } from '../../src/services/batch/export.js';
 import { exportRemovalBatch } from '../../src/services/batch/removals.js';
 import { handOut } from '../../src/services/handOut.js';
 import { importSeeds } from '../../src/services/importSeeds.js';

@@ -12,7 +12,7 @@ import { exportBatch } from '../../src/services/batch/export.js';
 import { markUploaded, showBatch, voidBatch } from '../../src/services/batch/lifecycle.js';
 import { exportRemovalBatch, listWaitingRemovals } from '../../src/services/batch/removals.js';
 import type { Inventory } from '../../src/store/db.js';
-import { findToken } from '../../src/store/tokenRepo.js';
+import { findToken } from '../../src/services/tokens.js';
 import { ADMIN, STAFF } from '../support/home.js';
 import { makeTokens, type TestToken } from '../support/seedFiles.js';
 import { NOW, desk } from '../fixtures/batches/desk.js';

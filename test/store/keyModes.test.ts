@@ -14,7 +14,7 @@ import { changePassphrase, keyStatus, protectWithPassphrase } from '../../src/se
 import { initHome, openInventory, type Inventory } from '../../src/store/db.js';
 import { homePaths } from '../../src/store/home.js';
 import { calibrateScrypt, deriveKekSync, newKdf, UNLOCK_TARGET_MS } from '../../src/store/keyFile.js';
-import { findToken, openSeed } from '../../src/store/tokenRepo.js';
+import { findToken, openSeed } from '../../src/services/tokens.js';
 import { keyMode, MAX_UNLOCK_DELAY_MS, readUnlockFailures, unlockDelayMs, unlockHome, unlockHomeSync } from '../../src/store/unlock.js';
 import { ADMIN, snapshot, tempDir, writeTemp } from '../support/home.js';
 import { secretForms } from '../support/secretForms.js';

@@ -14,7 +14,7 @@ import { keyStatus, rotateDataKey, type RotationStep } from '../../src/services/
 import { initHome, openInventory, type Inventory } from '../../src/store/db.js';
 import { homePaths } from '../../src/store/home.js';
 import { deriveKekSync, keysOf, readKeyFile } from '../../src/store/keyFile.js';
-import { findToken, openSeed } from '../../src/store/tokenRepo.js';
+import { findToken, openSeed } from '../../src/services/tokens.js';
 import { ADMIN, snapshot, tempDir, writeTemp } from '../support/home.js';
 import { entraCsv, makeTokens, type TestToken } from '../support/seedFiles.js';
 import { CLI } from '../support/cli.js';

@@ -11,7 +11,7 @@ import { importSeeds } from '../../src/services/importSeeds.js';
 import { changePassphrase, rotateDataKey } from '../../src/services/keys.js';
 import { addStaff, signIn } from '../../src/services/staff.js';
 import { initHome, openInventory, type Inventory } from '../../src/store/db.js';
-import { findToken, openSeed } from '../../src/store/tokenRepo.js';
+import { findToken, openSeed } from '../../src/services/tokens.js';
 import { ADMIN, tempDir, writeTemp } from '../support/home.js';
 import { entraCsv, makeTokens } from '../support/seedFiles.js';
 

@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
 import { Refusal } from '../../core/errors.js';
 import { may, type Actor } from '../../services/actor.js';
-import { listBatches } from '../../services/batches.js';
+import { listBatches } from '../../services/batch/lifecycle.js';
 import { undoVerdict, type UndoSubject } from '../../services/deskRules.js';
 import { todaysHandOuts, undoHandOut, type HandOutView } from '../../services/deskTools.js';
 import { tokenDetails } from '../../services/tokens.js';

@@ -1,2 +1,0 @@
-/** Where older callers find `batch decrypt`: it lives in services/batch/decrypt.ts now. */
-export { decryptBatchFile, type DecryptRequest, type DecryptResult } from './batch/decrypt.js';
