@@ -8,7 +8,7 @@ CREATE TABLE `token_counts` (
 	`n` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `assignments_desk_verified` ON `assignments` (`desk_id`,`verified_at`) WHERE undone_at IS NULL;--> statement-breakpoint
+CREATE INDEX `assignments_desk_verified` ON `assignments` (`desk_id`,`verified_at`,`undone_at`) WHERE undone_at IS NULL;--> statement-breakpoint
 -- The kiosk header's counts, kept by triggers so that every writer (the import's INSERT ... SELECT,
 -- hand-out, undo, the set-based UPDATEs of export/void/mark-uploaded, lifecycle transitions, Graph
 -- upload, purge) keeps them right without knowing about them. Initialised from the existing rows here,
