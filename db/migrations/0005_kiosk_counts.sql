@@ -51,20 +51,25 @@ BEGIN
 	UPDATE `export_backlog` SET `n` = `n` - (SELECT count(*) FROM `tokens` WHERE `id` = OLD.`token_id` AND `status` = 'assigned') WHERE `id` = 1;
 END;
 --> statement-breakpoint
-CREATE TRIGGER `export_backlog_assignment_update` AFTER UPDATE OF `batch_id`, `undone_at`, `ended_at`, `token_id` ON `assignments`
-	WHEN (OLD.`batch_id` IS NULL AND OLD.`undone_at` IS NULL AND OLD.`ended_at` IS NULL)
-		OR (NEW.`batch_id` IS NULL AND NEW.`undone_at` IS NULL AND NEW.`ended_at` IS NULL)
+-- An update counts only when it moves a hand-out in or out of the rule; the WHEN clauses keep the
+-- set-based UPDATEs of export and mark-uploaded from writing the counter for rows that do not.
+CREATE TRIGGER `export_backlog_assignment_leaves` AFTER UPDATE OF `batch_id`, `undone_at`, `ended_at`, `token_id` ON `assignments`
+	WHEN OLD.`batch_id` IS NULL AND OLD.`undone_at` IS NULL AND OLD.`ended_at` IS NULL
+		AND EXISTS (SELECT 1 FROM `tokens` WHERE `id` = OLD.`token_id` AND `status` = 'assigned')
 BEGIN
-	UPDATE `export_backlog` SET `n` = `n`
-		- (CASE WHEN OLD.`batch_id` IS NULL AND OLD.`undone_at` IS NULL AND OLD.`ended_at` IS NULL
-			THEN (SELECT count(*) FROM `tokens` WHERE `id` = OLD.`token_id` AND `status` = 'assigned') ELSE 0 END)
-		+ (CASE WHEN NEW.`batch_id` IS NULL AND NEW.`undone_at` IS NULL AND NEW.`ended_at` IS NULL
-			THEN (SELECT count(*) FROM `tokens` WHERE `id` = NEW.`token_id` AND `status` = 'assigned') ELSE 0 END)
-	WHERE `id` = 1;
+	UPDATE `export_backlog` SET `n` = `n` - 1 WHERE `id` = 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `export_backlog_assignment_enters` AFTER UPDATE OF `batch_id`, `undone_at`, `ended_at`, `token_id` ON `assignments`
+	WHEN NEW.`batch_id` IS NULL AND NEW.`undone_at` IS NULL AND NEW.`ended_at` IS NULL
+		AND EXISTS (SELECT 1 FROM `tokens` WHERE `id` = NEW.`token_id` AND `status` = 'assigned')
+BEGIN
+	UPDATE `export_backlog` SET `n` = `n` + 1 WHERE `id` = 1;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `export_backlog_token_status` AFTER UPDATE OF `status` ON `tokens`
 	WHEN (OLD.`status` = 'assigned') IS NOT (NEW.`status` = 'assigned')
+		AND EXISTS (SELECT 1 FROM `assignments` WHERE `token_id` = NEW.`id` AND `batch_id` IS NULL AND `undone_at` IS NULL AND `ended_at` IS NULL)
 BEGIN
 	UPDATE `export_backlog` SET `n` = `n` + (CASE WHEN NEW.`status` = 'assigned' THEN 1 ELSE -1 END) * (
 		SELECT count(*) FROM `assignments`
