@@ -5,7 +5,7 @@
  */
 import { and, asc, count, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './connection.js';
-import { assignments, batches, tokens } from './schema.js';
+import { assignments, batches, exportBacklog, tokens } from './schema.js';
 
 type Assignment = typeof assignments.$inferSelect;
 
@@ -117,13 +117,9 @@ export class AssignmentRepo {
         ),
       )
       .prepare();
-    // The rule exportBatch uses to pick what goes in the next batch.
-    this.#countWaitingForExport = db
-      .select({ n: count() })
-      .from(assignments)
-      .innerJoin(tokens, eq(tokens.id, assignments.tokenId))
-      .where(and(isNull(assignments.batchId), isNull(assignments.undoneAt), isNull(assignments.endedAt), eq(tokens.status, 'assigned')))
-      .prepare();
+    // The rule exportBatch uses to pick what goes in the next batch, kept by triggers in export_backlog
+    // (migration 0005): a join over every unexported hand-out took ~100 ms at a million tokens.
+    this.#countWaitingForExport = db.select({ n: exportBacklog.n }).from(exportBacklog).where(eq(exportBacklog.id, 1)).prepare();
   }
 
   #handOutsJoined() {
@@ -180,7 +176,7 @@ export class AssignmentRepo {
     return this.#markUndone.run({ id: assignmentId, at: undo.at, by: undo.by, reason: undo.reason }).changes > 0;
   }
 
-  /** Live hand-outs a desk verified in [from, to). */
+  /** Live hand-outs a desk verified in [from, to): a range of the assignments_desk_verified index. */
   countLiveOfDesk(deskId: string, from: string, to: string): number {
     return this.#countLiveOfDesk.get({ deskId, from, to })?.n ?? 0;
   }

@@ -122,6 +122,9 @@ export const assignments = sqliteTable('assignments', {
   index('assignments_upn').on(t.upn),
   index('assignments_batch').on(t.batchId),
   index('assignments_token').on(t.tokenId),
+  // The kiosk header's "today at this desk": an index range over one day, not a scan (migration 0005);
+  // undone_at is in it so the count never reads the table (SQLite does not cover from the WHERE alone).
+  index('assignments_desk_verified').on(t.deskId, t.verifiedAt, t.undoneAt).where(sql`undone_at IS NULL`),
 ]);
 
 /**
@@ -281,3 +284,22 @@ export const selfCheckAttempts = sqliteTable('self_check_attempts', {
   scope: text('scope').notNull(),
   atMs: integer('at_ms').notNull(),
 }, (t) => [index('self_check_attempts_scope_at').on(t.scope, t.atMs)]);
+
+/**
+ * The kiosk header's counts at a million tokens, kept by triggers (db/migrations/0005_kiosk_counts.sql)
+ * so every writer keeps them right, set-based UPDATEs and INSERT ... SELECT included: one row per token
+ * status with how many tokens have it.
+ */
+export const tokenCounts = sqliteTable('token_counts', {
+  status: text('status').primaryKey(),
+  n: integer('n').notNull(),
+});
+
+/**
+ * Hand-outs waiting for export, kept by the same triggers: live (not undone, not ended) assignments in
+ * no batch whose token is 'assigned' (the rule exportBatch picks rows by). One row, id 1.
+ */
+export const exportBacklog = sqliteTable('export_backlog', {
+  id: integer('id').primaryKey(),
+  n: integer('n').notNull(),
+});

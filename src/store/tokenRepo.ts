@@ -9,7 +9,7 @@ import { Refusal } from '../core/errors.js';
 import { auditActionOf, checkTransition, TRANSITIONS, type LifecycleEvent } from '../core/lifecycle.js';
 import type { Db } from './connection.js';
 import type { AuditRepo } from './auditRepo.js';
-import { tokens, type TokenStatus, TOKEN_STATUSES } from './schema.js';
+import { tokenCounts, tokens, type TokenStatus, TOKEN_STATUSES } from './schema.js';
 
 /** A token as screens and commands see it: every column but the sealed seed. */
 export type TokenView = Omit<typeof tokens.$inferSelect, 'sealedSecret' | 'secretPurgedAt'> & { seedPurged: boolean };
@@ -37,6 +37,7 @@ export class TokenRepo {
   readonly #any;
   readonly #lifecycleState;
   readonly #countWithStatus;
+  readonly #countByStatus;
   readonly #setStatus;
 
   constructor(
@@ -91,9 +92,11 @@ export class TokenRepo {
       })
       .where(and(eq(tokens.id, id), eq(tokens.status, sql.placeholder('from'))))
       .prepare();
-    this.#countInStock = db.select({ n: count() }).from(tokens).where(eq(tokens.status, 'in-stock')).prepare();
+    // token_counts is kept by triggers (migration 0005): one primary-key read, not a count over the index.
+    this.#countInStock = db.select({ n: tokenCounts.n }).from(tokenCounts).where(eq(tokenCounts.status, 'in-stock')).prepare();
     this.#any = db.select({ id: tokens.id }).from(tokens).limit(1).prepare();
-    this.#countWithStatus = db.select({ n: count() }).from(tokens).where(eq(tokens.status, sql.placeholder('status'))).prepare();
+    this.#countWithStatus = db.select({ n: tokenCounts.n }).from(tokenCounts).where(eq(tokenCounts.status, sql.placeholder('status'))).prepare();
+    this.#countByStatus = db.select({ status: tokenCounts.status, n: tokenCounts.n }).from(tokenCounts).prepare();
   }
 
   bySerial(serial: string): TokenView | undefined {
@@ -118,15 +121,14 @@ export class TokenRepo {
     return this.#countInStock.get()?.n ?? 0;
   }
 
-  /** Tokens in one state (an index range: cheap at a million tokens, for the kiosk header). */
+  /** Tokens in one state (kept by triggers in token_counts: one read at a million tokens, for the kiosk header). */
   countWithStatus(status: TokenStatus): number {
     return this.#countWithStatus.get({ status })?.n ?? 0;
   }
 
   countByStatus(): Record<TokenStatus, number> {
-    const rows = this.db.select({ status: tokens.status, n: count() }).from(tokens).groupBy(tokens.status).all();
     const counts = Object.fromEntries(TOKEN_STATUSES.map((status) => [status, 0])) as Record<TokenStatus, number>;
-    for (const row of rows) counts[row.status] = row.n;
+    for (const row of this.#countByStatus.all()) counts[row.status as TokenStatus] = row.n;
     return counts;
   }
 
