@@ -49,7 +49,7 @@ async function homeChecks(options: CommonOptions): Promise<Check[]> {
           name: 'database',
           ok: integrity === 'ok',
           summary:
-            `${inventory.paths.database}: desk ${inventory.deskId}, ${counts['in-stock']} in stock, ${counts.assigned} waiting for export; ` +
+            `${inventory.paths.database}: desk ${inventory.deskId}, ${counts['in-stock']} in stock, ${counts.assigned} handed out and not yet exported; ` +
             `key ok (${inventory.keyMode} mode); integrity ${integrity}`,
         },
         { name: 'audit', ok: chain.ok, summary: [verdict, ...details].join(`\n${' '.repeat(16)}`) },
