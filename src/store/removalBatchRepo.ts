@@ -6,7 +6,8 @@
  */
 import { and, asc, count, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './connection.js';
-import { removals, tokens, type AssignmentEndReason } from './schema.js';
+import type { NewRemoval } from './lifecycleRepo.js';
+import { removals, tokens } from './schema.js';
 
 const removalFields = {
   removalId: removals.id,
@@ -23,16 +24,8 @@ export type RemovalBatchRow = ReturnType<ReturnType<typeof removalRows>['all']>[
 
 const open = and(isNull(removals.batchId), isNull(removals.doneAt));
 
-export interface RemovalRequest {
-  tokenId: number;
-  assignmentId: number;
-  upn: string;
-  reason: AssignmentEndReason;
-  action: 'unassign' | 'delete';
-  requestedAt: string;
-  requestedBy: string;
-  deskId: string;
-}
+/** The same row the lifecycle services write (lifecycleRepo). */
+export type RemovalRequest = NewRemoval;
 
 export class RemovalBatchRepo {
   constructor(private readonly db: Db) {}
