@@ -55,6 +55,19 @@ describe('kiosk: hand-out wizard', () => {
     await h.waitFor('[Employee]');
   });
 
+  it('Done tells the employee how to enrol a token staged for self-service, in Microsoft\'s words', async () => {
+    h = await stockedKiosk();
+    const t = h.tokens[0]!;
+    // `upload --unassigned` staged this token in the tenant: the employee adds it at My Security Info.
+    h.inventory.store.graphUploads.save({ tenant: 'contoso', serial: t.serial, assignmentId: null, batchId: null, stage: 'staged', userId: null, deviceId: 'd1', failureCode: null, failureReason: null, calls: 1, updatedAt: new Date().toISOString() });
+    await signIn(h);
+    await toVerify(h, 'j.doe@example.com', t);
+    await h.type(h.codeFor(t));
+    const done = await h.waitFor('For the employee: Add the token to your account yourself, today');
+    expect(done).toContain('Add sign-in method');
+    expect(done).toContain(t.serial);
+  });
+
   it('refuses a malformed UPN and an unknown serial with their own messages', async () => {
     h = await stockedKiosk();
     await signIn(h);

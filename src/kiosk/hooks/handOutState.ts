@@ -4,6 +4,7 @@
  */
 import type { RosterPerson } from '../../services/roster.js';
 import type { TokenView } from '../../services/tokens.js';
+import type { NextSteps } from '../../services/upload/nextSteps.js';
 
 export const HAND_OUT_STEPS = ['Employee', 'Token', 'Name', 'Verify', 'Done'] as const;
 export type HandOutStep = (typeof HAND_OUT_STEPS)[number];
@@ -45,7 +46,7 @@ export interface HandOutState {
    * `autoChecked`: the code was checked at its last digit. The Enter a person types out of habit
    * right after it must not skip the Done screen, so the first Enter there is taken as read.
    */
-  done: { serial: string; upn: string; name: string; offset: string; autoChecked?: boolean } | null;
+  done: { serial: string; upn: string; name: string; offset: string; autoChecked?: boolean; nextSteps?: NextSteps | null } | null;
 }
 
 export const HAND_OUT_START: HandOutState = {

@@ -11,6 +11,7 @@ import type { Actor } from '../../services/actor.js';
 import { triesLeft } from '../../services/deskRules.js';
 import { checkDisplayName, checkEmployee, checkTokenForHandOut, defaultDisplayName, handOut, type HandOutResult } from '../../services/handOut.js';
 import { identify, type Arrival, type Identified } from '../../services/identify.js';
+import { nextStepsAfterHandOut, type NextSteps } from '../../services/upload/nextSteps.js';
 import { findByUpn, rosterSize, searchRoster, type RosterPerson } from '../../services/roster.js';
 import type { TokenView } from '../../services/tokens.js';
 import type { KioskContext } from '../context.js';
@@ -34,6 +35,8 @@ export interface HandOutDesk {
   handOut(request: { serial: string; upn: string; displayName: string; code: string; confirmPreassigned?: boolean; notInRoster?: boolean }): HandOutResult;
   /** False only when a roster is loaded and this UPN is not in it. */
   listed(upn: string): boolean;
+  /** What the employee does next with the token, when the desk knows its route (services/upload/nextSteps.ts). */
+  nextSteps?(serial: string, tokenName: string): NextSteps | null;
 }
 
 export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, actor: Actor, replacesAssignmentId?: number): HandOutDesk {
@@ -48,6 +51,7 @@ export function handOutDesk(kiosk: Pick<KioskContext, 'inventory' | 'now'>, acto
     triesLeft: (token) => triesLeft(token, inventory.settings),
     handOut: (request) => handOut(inventory, { ...request, actor, now: now(), ...(replacesAssignmentId !== undefined && { replacesAssignmentId }) }),
     listed: (upn) => rosterSize(inventory) === 0 || findByUpn(inventory, upn) !== undefined,
+    nextSteps: (serial, tokenName) => nextStepsAfterHandOut(inventory, serial, tokenName),
   };
 }
 
@@ -134,7 +138,8 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
       const result = desk.handOut({ serial: token.serial, upn: employee.upn, displayName: name, code, confirmPreassigned: confirmedPreassigned === token.serial, ...(employee.notInRoster && { notInRoster: true }) });
       if (result.ok) {
         const offset = describeOffset(result.offsetSteps, result.period);
-        dispatch({ type: 'handed-out', done: { serial: result.serial, upn: result.upn, name: result.displayName, offset, autoChecked } });
+        const nextSteps = desk.nextSteps?.(result.serial, result.displayName) ?? null;
+        dispatch({ type: 'handed-out', done: { serial: result.serial, upn: result.upn, name: result.displayName, offset, autoChecked, nextSteps } });
       } else {
         const tone = result.outcome === 'malformed' || result.outcome === 'replayed' ? 'warn' : 'bad';
         dispatch({
@@ -216,7 +221,7 @@ export function createHandOutWizard(desk: HandOutDesk, hooks: WizardHooks, initi
   };
 }
 
-/** The wizard for one mounted hand-out screen; Done moves on by itself after DONE_RETURN_MS. */
+/** The wizard for one mounted hand-out screen; Done moves on by itself after DONE_RETURN_MS (five times that with next steps shown). */
 export function useHandOutWizard(
   kiosk: KioskContext,
   actor: Actor,
@@ -235,8 +240,10 @@ export function useHandOutWizard(
   const state = useScreenState(wizard.state);
   useEffect(() => {
     if (state.step !== 'Done') return;
-    const timer = setTimeout(() => wizard.state.dispatch({ type: 'restart' }), DONE_RETURN_MS);
+    // Next steps for the employee are read from the screen: they stay up longer (any key still moves on).
+    const waitMs = state.done?.nextSteps ? DONE_RETURN_MS * 5 : DONE_RETURN_MS;
+    const timer = setTimeout(() => wizard.state.dispatch({ type: 'restart' }), waitMs);
     return () => clearTimeout(timer);
-  }, [state.step, wizard]);
+  }, [state.step, state.done, wizard]);
   return { state, key: wizard.key };
 }

@@ -108,7 +108,16 @@ export function HandOut({
           <Text>  Serial      {done.serial}</Text>
           <Text>  Token name  {done.name}</Text>
           <Text> </Text>
-          <Text>It is waiting for export to Entra. Next employee in a few seconds, or type or scan them now.</Text>
+          {done.nextSteps && (
+            <Box flexDirection="column">
+              <Text bold>For the employee: {done.nextSteps.headline}</Text>
+              {done.nextSteps.steps.map((step, i) => (
+                <Text key={i}>  {i + 1}. {step}</Text>
+              ))}
+              <Text> </Text>
+            </Box>
+          )}
+          <Text>It is waiting for export. Next employee in a few seconds, or type or scan them now.</Text>
         </Box>
       )}
       {notice && (
