@@ -7,13 +7,12 @@
 import { Refusal } from '../core/errors.js';
 import { MAX_TOKENS_PER_USER, normaliseSerial, normaliseUpn, serialProblem, upnProblem } from '../core/identity.js';
 import { describeOffset, driftAdvice } from '../core/drift.js';
-import { verifyTotp } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { authorise, type Actor } from './actor.js';
 import { driftVerdictNote, recordCodeCheck, recordLockout, recordOutOfWindow } from './lifecycle/evidence.js';
 import { checkPreassigned } from './lifecycle/preassigned.js';
 import { checkReplacement } from './lifecycle/replace.js';
-import { findToken, liveTokenCountOf, openSeed, type TokenStatus, type TokenView } from './tokens.js';
+import { checkCode, findToken, liveTokenCountOf, type TokenStatus, type TokenView } from './tokens.js';
 
 export const MAX_DISPLAY_NAME_LENGTH = 64;
 
@@ -192,13 +191,7 @@ export function handOut(inventory: Inventory, request: HandOutRequest): HandOutR
   checkPreassigned(token, upn, request.confirmPreassigned ?? false);
   const at = new Date(now).toISOString();
 
-  const outcome = verifyTotp({
-    token: { secret: openSeed(inventory, token.id), algorithm: token.algorithm, digits: token.digits, period: token.period },
-    code: request.code,
-    now,
-    lastAcceptedStep: token.lastAcceptedStep,
-    window: settings.acceptWindowSteps,
-  });
+  const outcome = checkCode(inventory, token, request.code, now, settings.acceptWindowSteps);
   request.faults?.at('verified');
 
   switch (outcome.kind) {

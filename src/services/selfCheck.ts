@@ -9,9 +9,9 @@
  */
 import { describeOffset, humanDuration, signInToleranceSeconds, signInToleranceSteps } from '../core/drift.js';
 import { maskUpn, normaliseSerial, serialProblem } from '../core/identity.js';
-import { normaliseCode, verifyTotp } from '../core/totp.js';
+import { normaliseCode } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
-import { findToken, openSeed } from './tokens.js';
+import { checkCode, findToken } from './tokens.js';
 import type { TokenView } from './tokens.js';
 import { recordCodeCheck } from './lifecycle/evidence.js';
 
@@ -119,13 +119,7 @@ export function selfCheck(
 
   // Accept anything Entra's sign-in would accept; look further only to say how far off the clock is.
   const tolerance = signInToleranceSteps(token.period);
-  const outcome = verifyTotp({
-    token: { secret: openSeed(inventory, token.id), algorithm: token.algorithm, digits: token.digits, period: token.period },
-    code: typed.code,
-    now,
-    lastAcceptedStep: token.lastAcceptedStep,
-    window: tolerance,
-  });
+  const outcome = checkCode(inventory, token, typed.code, now, tolerance);
 
   switch (outcome.kind) {
     case 'accepted': {

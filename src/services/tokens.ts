@@ -5,6 +5,7 @@
  */
 import { Refusal } from '../core/errors.js';
 import { normaliseSerial } from '../core/identity.js';
+import { verifyTotp, type VerifyOutcome } from '../core/totp.js';
 import type { Inventory } from '../store/db.js';
 import { TOKEN_STATUSES, type TokenStatus } from '../store/schema.js';
 import type { TokenView } from '../store/tokenRepo.js';
@@ -58,4 +59,21 @@ export function tokenDetails(inventory: Inventory, rawSerial: string): { token: 
 /** Whether any token was ever imported (the kiosk's first-run welcome). */
 export function hasAnyToken(inventory: Inventory): boolean {
   return inventory.store.tokens.any();
+}
+
+/** A typed code checked against the token's own seed, at `now`, within `window` steps each way. */
+export function checkCode(
+  inventory: Inventory,
+  token: Pick<TokenView, 'id' | 'algorithm' | 'digits' | 'period' | 'lastAcceptedStep'>,
+  code: string,
+  now: number,
+  window: number,
+): VerifyOutcome {
+  return verifyTotp({
+    token: { secret: openSeed(inventory, token.id), algorithm: token.algorithm, digits: token.digits, period: token.period },
+    code,
+    now,
+    lastAcceptedStep: token.lastAcceptedStep,
+    window,
+  });
 }

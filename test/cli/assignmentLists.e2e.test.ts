@@ -4,13 +4,11 @@
  * multiOTP's own import and assignment code (test/targets) give every token to its holder. Void
  * removes the list with the batch; a rewrite writes it again.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codeAt } from '../../src/core/totp.js';
-import { tempDir } from '../support/home.js';
 import { json, tokendesk } from '../support/cli.js';
-import { entraCsv, makeTokens } from '../support/seedFiles.js';
+import { handedOutHome } from '../support/cliDesk.js';
 import { readLinotp } from '../targets/linotpReader.js';
 import { readMultiotp } from '../targets/multiotpReader.js';
 
@@ -23,17 +21,7 @@ interface Exported {
 
 describe('LinOTP and multiOTP batches carry their assignment list', () => {
   it('writes <file>.assign.csv beside the file; the targets read every token with its user', () => {
-    const dir = tempDir();
-    const tokens = makeTokens(3);
-    const seedFile = join(dir, 'box.csv');
-    writeFileSync(seedFile, entraCsv(tokens));
-    const home = join(dir, 'home');
-    expect(tokendesk(['init', '--desk', 'hq'], { home }).status).toBe(0);
-    expect(tokendesk(['import', seedFile], { home }).status).toBe(0);
-    tokens.forEach((t, i) => {
-      const code = codeAt({ secret: t.secret, algorithm: 'SHA1', digits: 6, period: 30 }, Date.now());
-      expect(tokendesk(['assign', '--serial', t.serial, '--upn', `e${i}@contoso.com`, '--code', code], { home }).status).toBe(0);
-    });
+    const { dir, home, tokens } = handedOutHome(3);
     const want = tokens.map((t, i) => ({ serial: t.serial, seedHex: Buffer.from(t.secret).toString('hex'), algorithm: 'sha1', digits: 6, period: 30, user: `e${i}@contoso.com` }));
 
     const text = tokendesk(['export', '--format', 'linotp-csv', '--realm', 'corp'], { home });

@@ -3,28 +3,15 @@
  * --json, `batch show` and `batch list` naming it, `batch mark-uploaded` recording the removals done.
  * The removals are recorded through the store, as the lifecycle services record them.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { codeAt } from '../../src/core/totp.js';
 import { openInventory } from '../../src/store/db.js';
-import { tempDir } from '../support/home.js';
 import { json, tokendesk } from '../support/cli.js';
-import { entraCsv, makeTokens } from '../support/seedFiles.js';
+import { handedOutHome } from '../support/cliDesk.js';
 
 describe('tokendesk export --removals', () => {
   it('makes a removal batch with the documented exit codes, JSON and text', () => {
-    const dir = tempDir();
-    const tokens = makeTokens(2);
-    const seedFile = join(dir, 'box.csv');
-    writeFileSync(seedFile, entraCsv(tokens));
-    const home = join(dir, 'home');
-    expect(tokendesk(['init', '--desk', 'hq'], { home }).status).toBe(0);
-    expect(tokendesk(['import', seedFile], { home }).status).toBe(0);
-    tokens.forEach((t, i) => {
-      const code = codeAt({ secret: t.secret, algorithm: 'SHA1', digits: 6, period: 30 }, Date.now());
-      expect(tokendesk(['assign', '--serial', t.serial, '--upn', `e${i}@contoso.com`, '--code', code], { home }).status).toBe(0);
-    });
+    const { home, tokens } = handedOutHome(2);
     const handOuts = json<{ manifest: { batch: string } }>(tokendesk(['export', '--format', 'graph-json', '--json'], { home }));
     expect(tokendesk(['batch', 'mark-uploaded', handOuts.manifest.batch], { home }).status).toBe(0);
 

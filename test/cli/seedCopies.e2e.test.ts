@@ -9,21 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { codeAt } from '../../src/core/totp.js';
 import { tempDir } from '../support/home.js';
 import { json, tokendesk } from '../support/cli.js';
+import { handedOutHome } from '../support/cliDesk.js';
 import { entraCsv, makeTokens } from '../support/seedFiles.js';
 
 describe('purge removes the plaintext copies a batch wrote', () => {
   it('in the home and an --out folder; names one it cannot reach, in text and --json', () => {
-    const dir = tempDir();
-    const tokens = makeTokens(2);
-    const seedFile = join(dir, 'box.csv');
-    writeFileSync(seedFile, entraCsv(tokens));
-    const home = join(dir, 'home');
-    expect(tokendesk(['init', '--desk', 'hq'], { home }).status).toBe(0);
-    expect(tokendesk(['import', seedFile], { home }).status).toBe(0);
-    tokens.forEach((t, i) => {
-      const code = codeAt({ secret: t.secret, algorithm: 'SHA1', digits: 6, period: 30 }, Date.now());
-      expect(tokendesk(['assign', '--serial', t.serial, '--upn', `e${i}@contoso.com`, '--code', code], { home }).status).toBe(0);
-    });
+    const { dir, home, tokens } = handedOutHome(2);
     const stick = join(dir, 'stick');
     const first = json<{ filePath: string; manifest: { batch: string } }>(tokendesk(['export', '--out', stick, '--json'], { home }));
     const batch = first.manifest.batch;

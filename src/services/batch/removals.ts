@@ -77,15 +77,7 @@ export function exportRemovalBatch(inventory: Inventory, request: RemovalExportR
       const bytes = renderRemovalList(format, rows, name);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       temp = new TempFile(join(outDir, fileName));
-      temp.write(bytes);
-      temp.finish();
-      const staged: Staged = {
-        file: temp,
-        assignments: null,
-        rendered: { count: rows.length, sha256, assignmentIds: [], unsupported: [], carriers: [], hasAssignments: false },
-        encryption: null,
-        discard: () => temp?.discard(),
-      };
+      const staged = stageList(temp, bytes, rows.length, sha256);
       const filePath = join(outDir, fileName);
       const manifestPath = join(outDir, manifestFileName(name));
       locked.placeFile(staged, filePath, { exclusive: true });
@@ -156,15 +148,7 @@ export function rewriteRemovalBatch(inventory: Inventory, batch: BatchRecord, re
       const filePath = join(outDir, batch.fileName);
       const manifestPath = join(outDir, manifestFileName(batch.name));
       temp = new TempFile(filePath);
-      temp.write(bytes);
-      temp.finish();
-      const staged: Staged = {
-        file: temp,
-        assignments: null,
-        rendered: { count: rows.length, sha256, assignmentIds: [], unsupported: [], carriers: [], hasAssignments: false },
-        encryption: null,
-        discard: () => temp?.discard(),
-      };
+      const staged = stageList(temp, bytes, rows.length, sha256);
       locked.placeFile(staged, filePath, { exclusive: false });
       const manifest: BatchManifest = {
         batch: batch.name,
@@ -187,4 +171,17 @@ export function rewriteRemovalBatch(inventory: Inventory, batch: BatchRecord, re
   } finally {
     (temp as TempFile | null)?.discard();
   }
+}
+
+/** A removal list written whole to its temp file, staged for the publish step like a hand-out batch (no seeds, no assignments). */
+function stageList(temp: TempFile, bytes: Uint8Array, count: number, sha256: string): Staged {
+  temp.write(bytes);
+  temp.finish();
+  return {
+    file: temp,
+    assignments: null,
+    rendered: { count, sha256, assignmentIds: [], unsupported: [], carriers: [], hasAssignments: false },
+    encryption: null,
+    discard: () => temp.discard(),
+  };
 }

@@ -8,11 +8,10 @@ import { Refusal } from '../../core/errors.js';
 import { describeOffset, driftAdvice } from '../../core/drift.js';
 import { normaliseSerial } from '../../core/identity.js';
 import { checkTransition } from '../../core/lifecycle.js';
-import { verifyTotp } from '../../core/totp.js';
 import type { Inventory } from '../../store/db.js';
 import type { TokenView } from '../../store/tokenRepo.js';
 import { authorise, type Actor } from '../actor.js';
-import { openSeed } from '../tokens.js';
+import { checkCode } from '../tokens.js';
 import { noteProblem } from './endings.js';
 import { applyDriftVerdict, driftVerdictNote, judgeDrift, recordCodeCheck } from './evidence.js';
 
@@ -53,13 +52,7 @@ export function restockToken(inventory: Inventory, request: { serial: string; co
     );
   }
 
-  const outcome = verifyTotp({
-    token: { secret: openSeed(inventory, token.id), algorithm: token.algorithm, digits: token.digits, period: token.period },
-    code: request.code,
-    now,
-    lastAcceptedStep: token.lastAcceptedStep,
-    window: settings.acceptWindowSteps,
-  });
+  const outcome = checkCode(inventory, token, request.code, now, settings.acceptWindowSteps);
   switch (outcome.kind) {
     case 'malformed':
       throw new Refusal('bad-code', `${outcome.reason}; type the ${token.digits} digits the token shows`);
